@@ -1,0 +1,1 @@
+"""One module per output dataset; each has `build() -> Dataset` (offline) and, where online, `fetch()`."""

@@ -1,0 +1,30 @@
+"""Seed tätort population 2020 (and SCB series from data/raw when fetched) -> the `population` dataset."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+
+from etl import seed
+from servicekartan.catalog import Dataset
+
+NAME = "population"
+
+
+def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "area_code": tatorter["code"],
+            "year": tatorter["year"].astype("int64") if "year" in tatorter else 2020,
+            "level": "village",
+            "population": tatorter["pop"].astype(float),
+            "source": "SCB tätorter 2020",
+        }
+    ).sort_values(["area_code", "year"], ignore_index=True)
+
+
+def build() -> Dataset:
+    prov = copy.deepcopy(seed.PROVENANCE["tatorter_2020_scb.csv"])
+    prov.method = "Population per tätort as published by SCB (31 Dec 2020)"
+    return Dataset(NAME, transform(seed.tatorter()), prov)

@@ -1,0 +1,72 @@
+"""Seed OSM health points + the modelled layer (or observed OSM points from data/raw) -> `services`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from etl import seed
+from servicekartan import catalog, geo
+from servicekartan.catalog import Dataset, Provenance
+from servicekartan.definitions import QUALITY_OBSERVED
+from servicekartan.modelled import MODEL_THRESHOLDS, modelled_services
+
+NAME = "services"
+
+# HOT export facility -> service type; dentists are not an everyday service here.
+HOT_FACILITY_TYPES = {"pharmacy": "pharmacy", "clinic": "health", "doctors": "health", "hospital": "health"}
+
+
+def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: pd.DataFrame) -> pd.DataFrame:
+    """HOT OSM health export -> observed pharmacy and health rows with SWEREF coords and kommun.
+
+    The kommun is the polygon the point falls in; the generalised polygons are clipped to the
+    coastline, so a point outside every polygon takes the kommun of its nearest tätort.
+    """
+    df = raw[raw["facility"].isin(HOT_FACILITY_TYPES)].copy()
+    lat = pd.to_numeric(df["lat"]).to_numpy()
+    lon = pd.to_numeric(df["lng"]).to_numpy()
+    x, y = geo.to_sweref(lat, lon)
+    kommun = geo.locate(lat, lon, municipalities_geojson["features"], "code")
+    outside = kommun == ""
+    if outside.any():
+        _, idx = cKDTree(villages[["x", "y"]].to_numpy()).query(np.c_[x[outside], y[outside]])
+        kommun[outside] = villages["municipality_code"].to_numpy()[idx]
+    out = pd.DataFrame(
+        {
+            "service_id": "osm:" + df["osm_id"].astype(str),
+            "service_type": df["facility"].map(HOT_FACILITY_TYPES),
+            "name": df["name"].replace("", None),
+            "lat": lat,
+            "lon": lon,
+            "x": x,
+            "y": y,
+            "municipality_code": kommun.astype(str),
+            "opened": pd.array([None] * len(df), dtype="Int64"),
+            "closed": pd.array([None] * len(df), dtype="Int64"),
+            "source": "OpenStreetMap (HOT export 2020-09-04)",
+            "quality": QUALITY_OBSERVED,
+        }
+    )
+    return out.drop_duplicates("service_id").reset_index(drop=True)
+
+
+def build() -> Dataset:
+    villages = catalog.read("villages")
+    population = catalog.read("population")
+    health = transform_health(
+        seed.read_csv("sweden_health_facilities_osm_2020.csv"), seed.read_json("scb_kommuner_wgs84.geojson"), villages
+    )
+    modelled = modelled_services(villages, population)
+    df = pd.concat([health, modelled], ignore_index=True).sort_values("service_id", ignore_index=True)
+    prov = Provenance(
+        source="OpenStreetMap (pharmacy, health) + modelled estimate (" + ", ".join(MODEL_THRESHOLDS) + ")",
+        licence="ODbL 1.0 (OpenStreetMap rows); CC0 (modelled rows derived from SCB tätorter)",
+        attribution=seed.OSM_ATTR + "; " + seed.SCB_ATTR,
+        origin="data/seed/sweden_health_facilities_osm_2020.csv; data/seed/tatorter_2020_scb.csv",
+        retrieved="2020-09-04 (OSM); 2026-11-01 (SCB)",
+        method="Observed OSM health points; modelled points per tätort by a population rule (see Om/Method)",
+        quality="mixed",
+    )
+    return Dataset(NAME, df, prov)

@@ -1,0 +1,77 @@
+"""Catalog round trip with provenance, atomic writes and clear errors for damaged files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from servicekartan import catalog
+from servicekartan.catalog import Dataset, DatasetError, Provenance
+
+
+@pytest.fixture()
+def tmp_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _regions() -> Dataset:
+    df = pd.DataFrame(
+        {
+            "code": ["00", "08", "0861"],
+            "name": ["Sverige", "Kalmar län", "Mönsterås"],
+            "level": ["country", "county", "municipality"],
+            "parent_code": ["", "00", "08"],
+        }
+    )
+    prov = Provenance(source="SCB", licence="CC0 1.0", attribution="Källa: SCB", origin="test", retrieved="2026-11-01")
+    return Dataset("regions", df, prov)
+
+
+def test_round_trip_keeps_data_and_provenance(tmp_data):
+    assert catalog.write(_regions()) is True
+    back = catalog.read("regions")
+    assert list(back["code"]) == ["00", "08", "0861"]
+    prov = catalog.provenance("regions")
+    assert prov.source == "SCB" and prov.licence == "CC0 1.0" and prov.retrieved == "2026-11-01"
+    assert catalog.read_metadata("regions")["dataset"] == "regions"
+    assert catalog.write(_regions()) is False  # unchanged content is not rewritten
+    assert not list((tmp_data / "processed").glob("*.tmp"))
+
+
+def test_schema_enforced(tmp_data):
+    ds = _regions()
+    ds.frame = ds.frame.drop(columns=["level"])
+    with pytest.raises(DatasetError, match="lacks columns"):
+        catalog.write(ds)
+
+
+def test_corrupt_file_names_file_and_command(tmp_data):
+    catalog.write(_regions())
+    path = tmp_data / "processed" / "regions.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(DatasetError) as err:
+        catalog.read("regions")
+    assert str(path) in str(err.value) and "python -m etl build" in str(err.value)
+
+
+def test_missing_file(tmp_data):
+    with pytest.raises(DatasetError, match="is missing.*python -m etl build"):
+        catalog.read("villages")
+
+
+def test_failed_write_keeps_old_file(tmp_data, monkeypatch):
+    catalog.write(_regions())
+    path = tmp_data / "processed" / "regions.parquet"
+    before = path.read_bytes()
+    ds = _regions()
+    ds.frame.loc[0, "name"] = "Riket"
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(catalog.os, "replace", boom)
+    with pytest.raises(OSError):
+        catalog.write(ds)
+    assert path.read_bytes() == before
+    assert not list(path.parent.glob(".*.tmp"))
