@@ -13,7 +13,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build data/processed from data/seed (+ data/raw), offline")
+    from etl import fetch as fetch_cmd
+
+    fetch_cmd.add_arguments(
+        sub.add_parser("fetch", help="download SCB, Kolada and OpenStreetMap data into data/raw (online, resumable)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "fetch":
+        return fetch_cmd.main(args)
     if args.command == "build":
         from etl.build import build
 

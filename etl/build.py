@@ -17,7 +17,9 @@ STEPS: tuple[str, ...] = (
     "regions",
     "villages",
     "population",
+    "servicepoints",
     "services",
+    "village_access",
     "indicators",
 )
 

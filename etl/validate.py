@@ -48,6 +48,8 @@ def check_dataset(name: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame]) 
             bad = sorted(set(df["county_code"]) - codes)
             if bad:
                 errors.append(f"villages: unknown län codes {bad[:5]}")
+    if name == "village_access":
+        errors += check_village_access(df, frames)
     villages = frames.get("villages")
     if villages is not None and name in ("population", "village_access"):
         col = "area_code" if name == "population" else "village_id"
@@ -55,4 +57,47 @@ def check_dataset(name: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame]) 
         bad = sorted(set(sub[col]) - set(villages["village_id"]))
         if bad:
             errors.append(f"{name}: unknown village ids {bad[:5]}")
+    return errors
+
+
+def check_village_access(df: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Complete grid, known types/methods, no inf, NaN road values exactly where there is no road answer."""
+    import numpy as np
+
+    from servicekartan.access import METHOD_ESTIMATE, METHOD_NETWORK, METHODS
+    from servicekartan.definitions import ACCESS_YEARS, QUALITY_MODELLED, QUALITY_OBSERVED, SERVICE_TYPE_IDS
+
+    errors: list[str] = []
+    if not len(df):
+        return ["village_access: empty"]
+    missing_years = sorted(set(ACCESS_YEARS) - set(df["year"]))
+    if missing_years:
+        errors.append(f"village_access: years missing {missing_years}")
+    bad = sorted(set(df["service_type"]) - set(SERVICE_TYPE_IDS))
+    if bad:
+        errors.append(f"village_access: unknown service types {bad}")
+    bad = sorted(set(df["method"]) - set(METHODS))
+    if bad:
+        errors.append(f"village_access: unknown methods {bad}")
+    if not df["quality"].isin([QUALITY_OBSERVED, QUALITY_MODELLED]).all():
+        errors.append("village_access: quality must be observed or modelled")
+    n_grid = df["village_id"].nunique() * df["service_type"].nunique() * df["year"].nunique()
+    if len(df) != n_grid:
+        errors.append(f"village_access: {len(df)} rows, expected the full grid of {n_grid}")
+    num = df[["distance_km", "road_km", "minutes"]].to_numpy(float)
+    if np.isinf(num).any():
+        errors.append("village_access: infinite distances (unreachable must be NaN)")
+    if (num[~np.isnan(num)] < 0).any():
+        errors.append("village_access: negative distances")
+    answered = df["method"].isin([METHOD_ESTIMATE, METHOD_NETWORK]).to_numpy()
+    if df.loc[answered, ["distance_km", "road_km", "minutes"]].isna().any().any():
+        errors.append("village_access: estimate/network rows with missing distance")
+    if df.loc[~answered, ["road_km", "minutes"]].notna().any().any():
+        errors.append("village_access: unreachable/no_service rows must have NaN road_km and minutes")
+    services = frames.get("services")
+    if services is not None:
+        ids = set(services["service_id"])
+        bad = sorted(set(df["nearest_service_id"].dropna()) - ids)
+        if bad:
+            errors.append(f"village_access: unknown nearest_service_id {bad[:5]}")
     return errors

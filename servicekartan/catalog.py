@@ -89,6 +89,40 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("quality", _str),
         ]
     ),
+    # Servicepunkt register: lists joined with ";", financing as "financier=kr;…" (servicekartan.servicepoints).
+    "servicepoints": pa.schema(
+        [
+            ("servicepoint_id", _str),
+            ("village_id", _str),
+            ("name", _str),
+            ("municipality_code", _str),
+            ("status", _str),
+            ("agreement_date", _str),
+            ("opened", _i64),
+            ("closed", _i64),
+            ("opened_note", _str),
+            ("host", _str),
+            ("offered", _str),
+            ("service_types", _str),
+            ("service_types_note", _str),
+            ("partners", _str),
+            ("investment", _f64),
+            ("financing", _str),
+            ("grants_total", _f64),
+            ("running_cost", _f64),
+            ("staff_fte", _f64),
+            ("staff_cost", _f64),
+            ("annual_cost", _f64),
+            ("annual_cost_payer", _str),
+            ("lat", _f64),
+            ("lon", _f64),
+            ("x", _f64),
+            ("y", _f64),
+            ("source", _str),
+            ("note", _str),
+            ("quality", _str),
+        ]
+    ),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
@@ -98,6 +132,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "services": ("service_id",),
     "village_access": ("village_id", "year", "service_type"),
     "indicators": ("area_code", "year", "indicator_id"),
+    "servicepoints": ("servicepoint_id",),
 }
 
 

@@ -62,6 +62,10 @@ def build() -> Dataset:
     villages = catalog.read("villages")
     population = catalog.read("population")
     parts = [broadband_national(seed.read_csv("broadband_national.csv")), tatort_totals(villages, population)]
+    if catalog.exists("village_access"):  # access aggregates + per-village service level (servicekartan.indicators)
+        from servicekartan.indicators import access_indicators
+
+        parts.append(access_indicators(catalog.read("village_access"), villages, population))
     df = pd.concat(parts, ignore_index=True).sort_values(["indicator_id", "area_code", "year"], ignore_index=True)
     prov = Provenance(
         source="SCB (tätorter), PTS (broadband, national)",

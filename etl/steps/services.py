@@ -11,6 +11,7 @@ from servicekartan import catalog, geo
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import QUALITY_OBSERVED
 from servicekartan.modelled import MODEL_THRESHOLDS, modelled_services
+from servicekartan.servicepoints import servicepoint_services
 
 NAME = "services"
 
@@ -59,12 +60,15 @@ def build() -> Dataset:
         seed.read_csv("sweden_health_facilities_osm_2020.csv"), seed.read_json("scb_kommuner_wgs84.geojson"), villages
     )
     modelled = modelled_services(villages, population)
-    df = pd.concat([health, modelled], ignore_index=True).sort_values("service_id", ignore_index=True)
+    # Real servicepunkter (e.g. Fliseryd's payment point from 2014) as observed points (step "servicepoints").
+    points = servicepoint_services(catalog.read("servicepoints")) if catalog.exists("servicepoints") else None
+    parts = [health, modelled] + ([points] if points is not None and len(points) else [])
+    df = pd.concat(parts, ignore_index=True).sort_values("service_id", ignore_index=True)
     prov = Provenance(
         source="OpenStreetMap (pharmacy, health) + modelled estimate (" + ", ".join(MODEL_THRESHOLDS) + ")",
         licence="ODbL 1.0 (OpenStreetMap rows); CC0 (modelled rows derived from SCB tätorter)",
         attribution=seed.OSM_ATTR + "; " + seed.SCB_ATTR,
-        origin="data/seed/sweden_health_facilities_osm_2020.csv; data/seed/tatorter_2020_scb.csv",
+        origin="data/seed/sweden_health_facilities_osm_2020.csv; data/seed/tatorter_2020_scb.csv; data/seed/servicepoints.json",
         retrieved="2020-09-04 (OSM); 2026-11-01 (SCB)",
         method="Observed OSM health points; modelled points per tätort by a population rule (see Om/Method)",
         quality="mixed",

@@ -1,0 +1,86 @@
+"""Data / Ladda ner: filter a dataset, preview it and download it with sources, licences and a citation."""
+
+from datetime import date
+
+import streamlit as st
+
+from servicekartan import downloads, fmt, ui
+from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
+from servicekartan.i18n import t
+
+lang = ui.page_header("page_data")
+area = ui.current_area()
+names = ui.region_names()
+frames = {name: ui.load(name) for name in downloads.DOWNLOADABLE if name != "village_access"}
+frames["village_access"] = ui.load_optional("village_access")
+available = [d for d in downloads.DOWNLOADABLE if frames.get(d) is not None]
+
+c1, c2 = st.columns([2, 3])
+with c1:
+    ds = ui.url_select(t("dataset", lang), available, key="ds", format_func=lambda d: t(f"ds_{d}", lang))
+    st.caption(f"{t('area', lang)}: {names.get(area, area)}")
+df_all = frames[ds]
+years = None
+if "year" in df_all.columns and df_all["year"].nunique() > 1:
+    lo, hi = int(df_all["year"].min()), int(df_all["year"].max())
+    with c2:
+        years = ui.url_range(t("years", lang), lo, hi, key="years")
+types: list[str] = []
+if "service_type" in df_all.columns or ds == "indicators":
+    with c2:
+        types = ui.url_multiselect(
+            t("service_type", lang),
+            list(SERVICE_TYPE_IDS),
+            key="types",
+            default=[],
+            format_func=lambda s: service_label(s, lang),
+            placeholder=t("all_types", lang),
+        )
+minpop = maxpop = None
+if ds in ("villages", "village_access", "population"):
+    p1, p2 = st.columns(2)
+    with p1:
+        minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
+    with p2:
+        maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
+
+filters = downloads.Filters(
+    dataset=ds,
+    area=area,
+    years=years,
+    service_types=tuple(types),
+    min_pop=minpop or None,
+    max_pop=maxpop if maxpop not in (None, 2_000_000) else None,
+)
+df = downloads.apply_filters(frames, filters)
+meta = ui.meta(ds)
+
+st.subheader(f"{t('preview', lang)} — {fmt.number(len(df), lang)} {t('rows', lang)}")
+if (df.get("quality") == "modelled").any() if "quality" in df.columns else False:
+    ui.modelled_badge()
+if df.empty:
+    st.warning(t("empty_download", lang))
+    st.stop()
+st.dataframe(
+    fmt.styled(df.head(500), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}),
+    hide_index=True,
+)
+ui.source_caption(ds)
+
+link = ui.page_link_url()
+cite = downloads.citation(meta, filters, link, date.today().isoformat())
+b1, b2, b3, b4 = st.columns(4)
+b1.download_button(t("download_csv", lang), downloads.to_csv(df), f"{ds}.csv", "text/csv", on_click="ignore")
+b2.download_button(t("download_xlsx", lang), downloads.to_excel(df, meta, cite), f"{ds}.xlsx", on_click="ignore")
+b3.download_button(t("download_parquet", lang), downloads.to_parquet(df, meta), f"{ds}.parquet", on_click="ignore")
+b4.download_button(
+    t("download_zip", lang),
+    downloads.to_zip(df, meta, filters, cite),
+    f"servicekartan_{ds}.zip",
+    "application/zip",
+    on_click="ignore",
+)
+st.markdown(f"**{t('stable_link', lang)}**")
+st.code(link, language=None)
+st.markdown(f"**{t('citation', lang)}**")
+st.code(cite, language=None, wrap_lines=True)

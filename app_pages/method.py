@@ -1,0 +1,43 @@
+"""Om / Metod: definitions, how distances and estimates are made, sources, licences and data freshness."""
+
+import pandas as pd
+import streamlit as st
+
+from servicekartan import catalog, method_text, ui, views
+from servicekartan.definitions import SERVICE_TYPES
+from servicekartan.i18n import t
+
+lang = ui.page_header("page_method")
+
+st.header(t("definitions", lang))
+st.markdown(method_text.definitions(lang))
+
+st.header(t("service_types", lang))
+st.dataframe(pd.DataFrame([{"id": s.id, "Svenska": s.sv, "English": s.en} for s in SERVICE_TYPES]), hide_index=True)
+
+st.header(t("distances_method", lang))
+st.markdown(method_text.distances(lang))
+
+st.header(t("modelled_layer", lang))
+ui.modelled_badge()
+st.markdown(method_text.modelled_layer(lang))
+rules = method_text.RULE_TABLE().rename(
+    columns={"service_type": t("service_type", lang), "min_population": t("min_population", lang)}
+)
+st.dataframe(rules, hide_index=True)
+
+st.header(t("targets_method", lang))
+st.markdown(method_text.targets(lang))
+st.header(t("costs_method", lang))
+st.markdown(method_text.costs(lang))
+
+st.header(t("sources_licences", lang))
+st.markdown(method_text.sources(lang))
+
+st.header(t("freshness", lang))
+names = [n for n in catalog.SCHEMAS if catalog.exists(n)]
+table = views.data_freshness({n: ui.meta(n) for n in names}, {n: len(ui.load(n)) for n in names})
+st.dataframe(table, hide_index=True)
+status = ui.fetch_status()
+if status is not None:
+    st.dataframe(status, hide_index=True)

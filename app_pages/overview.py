@@ -1,0 +1,92 @@
+"""Översikt / Overview: headline figures, a kommun map and the villages of the chosen area."""
+
+import streamlit as st
+
+from servicekartan import charts, fmt, ui, views
+from servicekartan.definitions import service_label
+from servicekartan.i18n import indicator_label, t
+
+lang = ui.page_header("page_overview")
+area = ui.current_area()
+names = ui.region_names()
+villages, population = ui.load("villages"), ui.load("population")
+services, indicators = ui.load("services"), ui.load("indicators")
+st.subheader(names.get(area, area))
+
+# Headline cards
+pop, pop_year = views.indicator_value(indicators, area, "tatort_population")
+n_tat, _ = views.indicator_value(indicators, area, "tatort_count")
+c1, c2 = st.columns(2)
+c1.metric(f"{t('tatort_population', lang)} ({pop_year or '–'})", fmt.number(pop, lang))
+c2.metric(t("tatort_count", lang), fmt.number(n_tat, lang))
+st.caption(t("coverage_caveat", lang))
+
+counts = views.service_counts(services, area)
+labels = {s: service_label(s, lang) for s in counts["service_type"]}
+if counts["modelled"].any():
+    ui.modelled_badge()
+st.plotly_chart(
+    charts.service_count_bars(
+        counts,
+        labels,
+        t("service_points", lang) + (" (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""),
+        lang,
+    ),
+    key="service_counts",
+)
+ui.source_caption("services")
+
+# Choropleth of kommuner for any indicator and year
+kommun_ids = sorted(indicators.loc[indicators["level"] == "municipality", "indicator_id"].unique())
+ind = ui.url_select(
+    t("indicator", lang),
+    kommun_ids,
+    key="ind",
+    default="tatort_population",
+    format_func=lambda i: indicator_label(i, lang),
+)
+years = sorted(
+    indicators.loc[(indicators["indicator_id"] == ind) & (indicators["level"] == "municipality"), "year"].unique()
+)
+year = (
+    ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int, widget=st.select_slider)
+    if len(years) > 1
+    else years[-1]
+)
+county = area[:2] if area != "00" else None
+values = views.kommun_values(indicators, ind, year, county)
+codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
+if (values["quality"] == "modelled").any():
+    ui.modelled_badge()
+fig = charts.area_choropleth(
+    values,
+    ui.geojson("municipality"),
+    names,
+    indicator_label(ind, lang),
+    f"{indicator_label(ind, lang)}, {year}",
+    lang,
+    codes=codes,
+    highlight=area if len(area) == 4 else None,
+)
+st.plotly_chart(fig, key="kommun_map")
+ui.source_caption("indicators")
+
+# Villages of the area
+st.subheader(t("villages_in_area", lang))
+table = views.villages_in_area(villages, population, area)
+st.dataframe(
+    table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(
+        municipality_code=lambda d: d["municipality_code"].map(names)
+    ),
+    hide_index=True,
+    column_config={
+        "name": t("name", lang),
+        "kind": t("kind", lang),
+        "municipality_code": t("municipality", lang),
+        "population": st.column_config.NumberColumn(t("population", lang), format="localized"),
+        "area_ha": st.column_config.NumberColumn(t("area_ha", lang), format="localized"),
+    },
+    key="village_table",
+)
+ui.source_caption("villages", "population")
+st.caption(t("missing_note", lang))

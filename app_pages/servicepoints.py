@@ -1,0 +1,8 @@
+"""Placeholder page."""
+
+import streamlit as st
+
+from servicekartan import ui
+
+ui.page_header("page_servicepoints")
+st.info("…")

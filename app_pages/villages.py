@@ -1,0 +1,167 @@
+"""Byar / Villages: filter villages by size and access, map them, and open one village's profile."""
+
+import streamlit as st
+
+from servicekartan import charts, fmt, ui, views
+from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
+from servicekartan.i18n import t
+
+lang = ui.page_header("page_villages")
+area = ui.current_area()
+names = ui.region_names()
+villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
+access = ui.load_optional("village_access")
+years = sorted(access["year"].unique()) if access is not None else [2020]
+labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
+
+with st.expander(t("filters", lang), expanded=not ui.presenting()):
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
+        year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
+    with c2:
+        km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
+        lacking = st.checkbox(
+            t("lacking_only", lang, s=labels[stype].lower(), n=km), key="lacking", persist_state="session"
+        )
+    with c3:
+        minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
+        maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
+
+table = views.village_table(villages, population, access, area, year, stype, km, minpop, maxpop, lacking)
+if access is None:
+    st.warning(t("no_access_data", lang))
+st.subheader(
+    f"{names.get(area, area)}: "
+    + t("villages_matching", lang, n=fmt.number(len(table), lang), p=fmt.number(table["population"].sum(), lang))
+)
+st.caption(t("coverage_caveat", lang))
+if table.empty:
+    st.info(t("empty_filter", lang))
+else:
+    if (table["quality"] == "modelled").any():
+        ui.modelled_badge()
+    fig = charts.village_map(
+        table,
+        "distance_km",
+        "km",
+        t("village_map", lang, s=labels[stype].lower()) + f", {year}",
+        lang,
+        highlight=st.session_state.get("village"),
+        outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+    )
+    st.plotly_chart(fig, key="village_map")
+    ui.source_caption("villages", "village_access", "services")
+    dist = views.distance_matrix(access, table["village_id"], year, PRIORITY_TYPES) if access is not None else None
+    own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
+    shown = table[["village_id", "name", "municipality_code", "population", *own]].assign(
+        municipality_code=lambda d: d["municipality_code"].map(names)
+    )
+    if dist is not None:
+        shown = shown.join(dist.rename(columns=lambda c: f"km_{c}"), on="village_id")
+    st.dataframe(
+        fmt.styled(
+            shown.drop(columns="village_id"),
+            lang,
+            {c: 1 for c in shown.columns if c.startswith("km_") or c == "distance_km"},
+        ),
+        hide_index=True,
+        column_config={
+            "name": t("name", lang),
+            "municipality_code": t("municipality", lang),
+            "population": t("population", lang),
+            "distance_km": f"{labels[stype]} (km)",
+            "minutes": t("minutes", lang),
+            **{f"km_{s}": f"{labels[s]} (km)" for s in PRIORITY_TYPES},
+        },
+        key="village_table",
+    )
+
+# Village profile
+st.header(t("village_profile", lang))
+in_area = views.villages_in_area(villages, population, area).sort_values("name")
+vnames = dict(
+    zip(villages["village_id"], villages["name"] + " (" + villages["municipality_code"].map(names) + ")", strict=True)
+)
+options = in_area["village_id"].tolist()
+vid = ui.url_select(
+    t("choose_village", lang), options, key="village", default=options[0] if options else None, format_func=vnames.get
+)
+if vid is None:
+    st.stop()
+me = in_area[in_area["village_id"] == vid].iloc[0]
+st.subheader(f"{me['name']} — {names.get(me['municipality_code'], '')}, {names.get(me['county_code'], '')}")
+m1, m2, m3 = st.columns(3)
+m1.metric(t("population", lang), fmt.number(me["population"], lang))
+m2.metric(t("area_ha", lang), fmt.number(me["area_ha"], lang))
+m3.metric(t("kind", lang), t(me["kind"], lang))
+
+sp = ui.load_optional("servicepoints")
+here = sp[sp["village_id"] == vid] if sp is not None else None
+if here is not None and not here.empty:
+    for _, row in here.iterrows():
+        st.success(f"{t('servicepoint_here', lang)}: {row['name']} ({row.get('status', '')}, {row.get('opened', '')})")
+else:
+    st.caption(t("no_servicepoint", lang))
+
+if access is not None:
+    near = views.nearest_services(access, services, vid, year)
+    if (near["quality"] == "modelled").any():
+        ui.modelled_badge()
+    st.plotly_chart(
+        charts.distance_bars(
+            near, labels, f"{t('distance_per_type', lang)}, {me['name']} {year}", lang, thresholds=(km,)
+        ),
+        key="profile_distances",
+    )
+    ui.source_caption("village_access", "services")
+    st.dataframe(
+        fmt.styled(
+            near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
+                service_type=lambda d: d["service_type"].map(labels)
+            ),
+            lang,
+            {"distance_km": 1, "road_km": 1},
+        ),
+        hide_index=True,
+        column_config={
+            "service_type": t("service_type", lang),
+            "name": t("name", lang),
+            "distance_km": t("distance_km", lang),
+            "road_km": t("road_km", lang),
+            "minutes": t("minutes", lang),
+            "method": t("method", lang),
+            "quality": t("quality", lang),
+        },
+        key="profile_nearest",
+    )
+    st.plotly_chart(
+        charts.lines_by_type(views.access_over_years(access, vid), labels, t("access_over_years", lang), lang, "km"),
+        key="profile_years",
+    )
+
+series = views.population_series(population, vid)
+st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
+if series["year"].nunique() < 2:
+    st.caption(t("only_one_year", lang))
+ui.source_caption("population")
+
+st.subheader(t("peers", lang))
+peer = views.peers(villages, population, vid)
+pcols = ["name", "municipality_code", "population"]
+peer_table = peer[["village_id", *pcols]].assign(municipality_code=lambda d: d["municipality_code"].map(names))
+if access is not None:
+    peer_table = peer_table.join(
+        views.distance_matrix(access, peer["village_id"], year, PRIORITY_TYPES), on="village_id"
+    )
+st.dataframe(
+    fmt.styled(peer_table.drop(columns="village_id"), lang, dict.fromkeys(PRIORITY_TYPES, 1)),
+    hide_index=True,
+    column_config={
+        "name": t("name", lang),
+        "municipality_code": t("municipality", lang),
+        "population": t("population", lang),
+        **{s: f"{labels[s]} (km)" for s in PRIORITY_TYPES},
+    },
+    key="peer_table",
+)

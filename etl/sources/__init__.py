@@ -1,0 +1,1 @@
+"""HTTP clients of the online sources (SCB PxWeb, Kolada, Overpass) -> parsed payloads; one shared session layer."""

@@ -1,0 +1,145 @@
+"""SCB population per kommun, län and riket, 1968 -> latest (TAB638, then TAB5557) -> `population` rows.
+
+`fetch(ctx, unit)` (network only) opens each table through PxWeb API 2.0 (v1 as fallback), selects the
+population content by its label (the code differs: BE0101N1 in TAB638, 000007ME in TAB5557), takes the
+table's total code where it has one (TAB638 `Alder=tot`, TAB5557 `Civilstand=SC`, `Alder=TotSA`,
+`Kon=TotSa`) and otherwise eliminates the dimension explicitly, and saves every response.
+`transform(raw)` (pure) turns the saved JSON-stat2 into rows at level municipality / county / country.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import pandas as pd
+
+from etl.fetch import FetchContext, Options, RawItem, parse_scope, read_raw, run_fetch, scope_unit
+from etl.sources import pxweb
+from etl.sources.pxweb import PxWeb, SelectionError, TableMeta, TableRef
+
+SOURCE = "scb"
+DATASET = "population"
+FEEDS = "population (kommun, län, riket)"
+LABEL = "SCB folkmängd per region 1968– (TAB638, TAB5557)"
+LICENCE = pxweb.LICENCE
+ATTRIBUTION = pxweb.ATTRIBUTION
+FALLBACK = "seed"
+
+TABLES: tuple[TableRef, ...] = (
+    TableRef(v2_id="TAB638", v1_path="BE/BE0101/BE0101A/BefolkningNy", name="Folkmängd 1968–2024"),
+    TableRef(v2_id="TAB5557", v1_path="BE/BE0101/BE0101A/BefolkningCKM", name="Folkmängd 2025– (Cell Key Method)"),
+)
+POPULATION_CONTENT = r"^folkmängd(?!s)"
+
+
+def units(options: Options) -> list[str]:
+    return [scope_unit(options.county, options.since)]
+
+
+def region_codes(values: list[str], county: str | None) -> list[str]:
+    """Riket, län and kommun codes of a Region dimension (optionally only one län and its kommuner)."""
+    codes = [c for c in values if c.isdigit() and len(c) in (2, 4)]
+    if county:
+        codes = [c for c in codes if c[:2] == county and c != "00"]
+    return codes
+
+
+def selection_for(meta: TableMeta, county: str | None, since: int | None) -> tuple[dict, list[str]] | None:
+    """The explicit selection for one table, or None when it holds no year asked for."""
+    selection: dict[str, list[str] | str] = {}
+    eliminate: list[str] = []
+    for dim in meta.dims:
+        if dim.code == "Region":
+            selection["Region"] = region_codes(dim.values, county)
+        elif dim.code == "ContentsCode":
+            selection["ContentsCode"] = meta.content_code(POPULATION_CONTENT)
+        elif dim.time:
+            years = [c for c in dim.values if since is None or int(c[:4]) >= since]
+            if not years:
+                return None
+            selection[dim.code] = years
+        elif dim.total_code():
+            selection[dim.code] = dim.total_code()  # type: ignore[assignment]
+        elif dim.elimination:
+            eliminate.append(dim.code)
+        else:
+            raise SelectionError(f"{meta.table}: dimension {dim.code} has neither a total code nor elimination")
+    if not selection.get("Region"):
+        raise SelectionError(f"{meta.table}: no region codes for county {county!r}")
+    return selection, eliminate
+
+
+def fetch(ctx: FetchContext, unit: str) -> None:
+    """Network only: config, metadata and (split, paced) data of every table, saved with lock files."""
+    county, since = parse_scope(unit)
+    client = PxWeb(ctx.session)
+    for ref in TABLES:
+        table = client.open(ref)
+        for f in table.fetched:
+            kind = "config" if "config" in f.url else "metadata"
+            ctx.record(f, f"{table.ident}-{kind}", kind=kind, info={"table": table.ident, "api": table.api})
+        chosen = selection_for(table.meta, county, since)
+        if chosen is None:
+            continue
+        plan = table.plan(*chosen)
+        ctx.expect(len(plan))
+        for q in plan:
+            ctx.request(
+                f"{table.ident}-data-{q.part}of{q.parts}",
+                "POST",
+                q.url,
+                lambda q=q: table.query(q),
+                params=q.params,
+                body=q.body,
+                info={"table": table.ident, "api": table.api, "part": q.part, "parts": q.parts},
+            )
+
+
+def level_of(code: str) -> str | None:
+    if code == "00":
+        return "country"
+    if len(code) == 2:
+        return "county"
+    if len(code) == 4:
+        return "municipality"
+    return None
+
+
+def transform(raw: list[RawItem]) -> pd.DataFrame:
+    """Saved data responses -> `population` rows (area_code, year, level, population, source)."""
+    parts = []
+    for item in raw:
+        if item.kind != "data":
+            continue
+        frame = pxweb.jsonstat2_to_frame(item.payload)
+        table = item.info.get("table") or frame.attrs.get("table") or "SCB"
+        time_dim = (frame.attrs.get("roles", {}).get("time") or ["Tid"])[0]
+        df = pd.DataFrame(
+            {
+                "area_code": frame["Region"].astype(str),
+                "year": frame[time_dim].str[:4].astype("int64"),
+                "population": frame["value"].astype(float),
+                "source": f"SCB {table}",
+            }
+        )
+        parts.append(df)
+    cols = ["area_code", "year", "level", "population", "source"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat(parts, ignore_index=True)
+    df["level"] = df["area_code"].map(level_of)
+    df = df[df["level"].notna()]
+    # later retrievals win; tables do not overlap in years (TAB5557 starts where TAB638 ends)
+    df = df.drop_duplicates(["area_code", "year"], keep="last")
+    return df[cols].sort_values(["area_code", "year"], ignore_index=True)
+
+
+def load_raw() -> pd.DataFrame:
+    """Population rows from data/raw/scb/population (empty when nothing was fetched)."""
+    return transform(read_raw(SOURCE, DATASET))
+
+
+def run(county: str | None = None, since: int | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
+    run_fetch(["scb"], Options(county=county, since=since), steps=["scb_population"], out=out)
+    return load_raw()

@@ -1,0 +1,39 @@
+"""Villages + services (+ data/raw/roads road graph when present) -> `village_access` for every year in the data."""
+
+from __future__ import annotations
+
+from servicekartan import access, catalog, roadgraph
+from servicekartan.catalog import Dataset, Provenance
+
+NAME = "village_access"
+DEPENDS = ("villages", "services")
+
+
+def build() -> Dataset:
+    villages = catalog.read("villages")
+    services = catalog.read("services")
+    graph = roadgraph.read_graph() if roadgraph.exists() else None
+    years = access.years_in_data(services)
+    df = access.AccessModel(villages, services, graph=graph).table(years)
+    df = df.sort_values(["village_id", "year", "service_type"], ignore_index=True)
+    src = catalog.provenance("services")
+    mode = "road network (data/raw/roads)" if graph is not None else "road estimate (no road graph loaded)"
+    prov = Provenance(
+        source=f"Servicekartan access engine on `services` ({src.source}); {mode}",
+        licence=src.licence,
+        attribution=src.attribution,
+        origin="data/processed/villages.parquet; data/processed/services.parquet"
+        + ("; data/raw/roads/nodes.parquet, edges.parquet" if graph is not None else ""),
+        retrieved=src.retrieved,
+        method=access.method_text(),
+        quality="mixed",
+        extra={
+            "years": f"{years[0]}-{years[-1]}",
+            "circuity_factor": f"{access.CIRCUITY_FACTOR:g}",
+            "circuity_source": access.CIRCUITY_SOURCE,
+            "average_speed_kmh": f"{access.AVERAGE_SPEED_KMH:g}",
+            "speed_source": access.SPEED_SOURCE,
+            "distance": "straight line in SWEREF 99 TM (EPSG:3006)",
+        },
+    )
+    return Dataset(NAME, df, prov)

@@ -1,0 +1,362 @@
+"""Pure DataFrame -> plotly Figure functions (never call Streamlit): maps, bars, lines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from servicekartan import fmt
+from servicekartan.definitions import SERVICE_COLORS
+
+FONT = "Source Sans 3, Helvetica, Arial, sans-serif"
+SEQ_SCALE = "Viridis"  # perceptually uniform and colour-blind safe
+MISSING_GREY = "#d9d9d9"
+
+
+def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height: int = 480) -> go.Figure:
+    """Common look: title, Swedish/English separators, the source as an annotation under the plot."""
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
+        separators=fmt.plotly_separators(lang),
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 60 if source else 20},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    if source:
+        fig.add_annotation(
+            text=source,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.02,
+            yanchor="top",
+            xanchor="left",
+            showarrow=False,
+            font={"size": 10, "color": "#555"},
+        )
+    return fig
+
+
+def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
+    xs, ys = [], []
+    for f in features:
+        coords = f["geometry"]["coordinates"]
+        polys = coords if f["geometry"]["type"] == "MultiPolygon" else [coords]
+        for poly in polys:
+            arr = np.asarray(poly[0], float)
+            xs.append(arr[:, 0])
+            ys.append(arr[:, 1])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return float(x.min()), float(x.max()), float(y.min()), float(y.max())
+
+
+def view_for(features: list[dict], height: int = 560, width: int = 700) -> tuple[dict, float]:
+    """Centre and zoom that fit the features (web-mercator zoom from the bounding box)."""
+    lon0, lon1, lat0, lat1 = _bounds(features)
+    center = {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_span = max(lon1 - lon0, 0.01)
+    y_span = max(merc(lat1) - merc(lat0), 0.0002)
+    zoom_x = math.log2(width / 512 * 360 / lon_span)  # MapLibre uses 512 px tiles
+    zoom_y = math.log2(height / 512 * 2 * math.pi / y_span)
+    return center, max(min(zoom_x, zoom_y) - 0.15, 0)
+
+
+def subset_geojson(geojson: dict, codes: set[str]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [f for f in geojson["features"] if f["properties"]["code"] in codes],
+    }
+
+
+def area_choropleth(
+    values: pd.DataFrame,
+    geojson: dict,
+    names: dict[str, str],
+    value_label: str,
+    title: str,
+    lang: str,
+    source: str = "",
+    codes: set[str] | None = None,
+    highlight: str | None = None,
+    reverse: bool = False,
+    points: pd.DataFrame | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """Choropleth of areas from a local GeoJSON on a blank (offline) map; missing areas drawn grey, not as 0."""
+    codes = codes if codes is not None else {f["properties"]["code"] for f in geojson["features"]}
+    gj = subset_geojson(geojson, codes)
+    vals = values[values["area_code"].isin(codes)].dropna(subset=["value"])
+    missing = sorted(codes - set(vals["area_code"]))
+    fig = go.Figure()
+    if missing:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=gj,
+                locations=missing,
+                z=[0] * len(missing),
+                featureidkey="properties.code",
+                colorscale=[[0, MISSING_GREY], [1, MISSING_GREY]],
+                showscale=False,
+                marker={"line": {"width": 0.5, "color": "white"}},
+                text=[f"{names.get(c, c)}: {'uppgift saknas' if lang == 'sv' else 'no data'}" for c in missing],
+                hoverinfo="text",
+                name="–",
+            )
+        )
+    if not vals.empty:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=gj,
+                locations=vals["area_code"],
+                z=vals["value"],
+                featureidkey="properties.code",
+                colorscale=SEQ_SCALE,
+                reversescale=reverse,
+                marker={"line": {"width": 0.5, "color": "white"}},
+                colorbar={"title": {"text": value_label}, "thickness": 12},
+                text=[names.get(c, c) for c in vals["area_code"]],
+                hovertemplate="%{text}<br>" + value_label + ": %{z:,.1f}<extra></extra>",
+            )
+        )
+    if highlight and highlight in codes:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=subset_geojson(gj, {highlight}),
+                locations=[highlight],
+                z=[1],
+                featureidkey="properties.code",
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker={"line": {"width": 3, "color": "#000"}},
+                hoverinfo="skip",
+            )
+        )
+    if points is not None and not points.empty:
+        fig.add_trace(
+            go.Scattermap(
+                lat=points["lat"],
+                lon=points["lon"],
+                mode="markers",
+                marker={"size": points.get("size", 7), "color": "#222"},
+                text=points["label"],
+                hoverinfo="text",
+                name="",
+            )
+        )
+    center, zoom = view_for(gj["features"] or geojson["features"], height=height)
+    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, showlegend=False)
+    return base_layout(fig, title, lang, source, height=height)
+
+
+def service_count_bars(
+    counts: pd.DataFrame, labels: dict[str, str], title: str, lang: str, source: str = ""
+) -> go.Figure:
+    """Horizontal bars: number of service points per type, one fixed colour per type."""
+    c = counts.iloc[::-1]
+    fig = go.Figure(
+        go.Bar(
+            x=c["count"],
+            y=[labels[s] + (" *" if m else "") for s, m in zip(c["service_type"], c["modelled"], strict=True)],
+            orientation="h",
+            marker_color=[SERVICE_COLORS[s] for s in c["service_type"]],
+            text=[fmt.number(v, lang) for v in c["count"]],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    return base_layout(fig, title, lang, source, height=380)
+
+
+def village_map(
+    villages: pd.DataFrame,
+    color_col: str,
+    color_label: str,
+    title: str,
+    lang: str,
+    source: str = "",
+    height: int = 560,
+    services: pd.DataFrame | None = None,
+    highlight: str | None = None,
+    cmax: float | None = None,
+    outlines: dict | None = None,
+) -> go.Figure:
+    """Villages as dots sized by population and coloured by a value (e.g. km to the nearest service).
+
+    `outlines` (GeoJSON of kommuner) is drawn underneath as a light base map that needs no tiles.
+    """
+    v = villages.copy()
+    fig = go.Figure()
+    if outlines is not None and outlines["features"]:
+        codes = [f["properties"]["code"] for f in outlines["features"]]
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=outlines,
+                locations=codes,
+                z=[0] * len(codes),
+                featureidkey="properties.code",
+                colorscale=[[0, "#f4f4f4"], [1, "#f4f4f4"]],
+                showscale=False,
+                marker={"line": {"width": 0.8, "color": "#9a9a9a"}},
+                hoverinfo="skip",
+            )
+        )
+    size = np.clip(np.sqrt(v["population"].fillna(50).to_numpy()) / 3, 4, 28)
+    has = v[color_col].notna().to_numpy()
+    if (~has).any():
+        fig.add_trace(
+            go.Scattermap(
+                lat=v.loc[~has, "lat"],
+                lon=v.loc[~has, "lon"],
+                mode="markers",
+                marker={"size": size[~has], "color": MISSING_GREY},
+                text=v.loc[~has, "name"] + " (–)",
+                hoverinfo="text",
+                name="–",
+            )
+        )
+    fig.add_trace(
+        go.Scattermap(
+            lat=v.loc[has, "lat"],
+            lon=v.loc[has, "lon"],
+            mode="markers",
+            marker={
+                "size": size[has],
+                "color": v.loc[has, color_col],
+                "colorscale": SEQ_SCALE,
+                "reversescale": False,
+                "cmin": 0,
+                "cmax": cmax if cmax else float(np.nanmax(v[color_col])) if has.any() else 1,
+                "colorbar": {"title": {"text": color_label}, "thickness": 12},
+                "opacity": 0.85,
+            },
+            text=v.loc[has, "name"] + ": " + v.loc[has, color_col].map(lambda x: fmt.number(x, lang, 1)),
+            hoverinfo="text",
+            name="",
+        )
+    )
+    if services is not None and not services.empty:
+        fig.add_trace(
+            go.Scattermap(
+                lat=services["lat"],
+                lon=services["lon"],
+                mode="markers",
+                marker={"size": 7, "color": "#000", "symbol": "circle"},
+                text=services["label"],
+                hoverinfo="text",
+                name="service",
+            )
+        )
+    if highlight is not None:
+        h = v[v["village_id"] == highlight]
+        if not h.empty:
+            fig.add_trace(
+                go.Scattermap(
+                    lat=h["lat"],
+                    lon=h["lon"],
+                    mode="markers+text",
+                    text=h["name"],
+                    textposition="top right",
+                    marker={"size": 16, "color": "#D55E00"},
+                    hoverinfo="text",
+                    name="",
+                )
+            )
+    lat0, lat1 = float(v["lat"].min()), float(v["lat"].max())
+    lon0, lon1 = float(v["lon"].min()), float(v["lon"].max())
+    box = {"geometry": {"type": "Polygon", "coordinates": [[[lon0 - 0.05, lat0 - 0.03], [lon1 + 0.05, lat1 + 0.03]]]}}
+    center, zoom = view_for([box], height=height)
+    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, showlegend=False)
+    return base_layout(fig, title, lang, source, height=height)
+
+
+def distance_bars(
+    nearest: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    lang: str,
+    thresholds: tuple[float, ...] = (),
+    source: str = "",
+    value_col: str = "distance_km",
+    axis_label: str = "km",
+) -> go.Figure:
+    """Distance to the nearest service per type, one fixed colour per type; missing shown as '–', not 0."""
+    d = nearest.iloc[::-1]
+    vals = d[value_col]
+    fig = go.Figure(
+        go.Bar(
+            x=vals.fillna(0),
+            y=[labels.get(s, s) for s in d["service_type"]],
+            orientation="h",
+            marker_color=[SERVICE_COLORS.get(s, "#777") for s in d["service_type"]],
+            marker_pattern_shape=["/" if q == "modelled" else "" for q in d.get("quality", [""] * len(d))],
+            text=[fmt.number(v, lang, 1) if pd.notna(v) else "–" for v in vals],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[str(n) if pd.notna(n) else "" for n in d.get("name", [""] * len(d))],
+            hoverinfo="text+x",
+        )
+    )
+    for t in thresholds:
+        fig.add_vline(
+            x=t,
+            line_dash="dot",
+            line_color="#444",
+            annotation_text=f"{fmt.number(t, lang)} km",
+            annotation_position="top",
+        )
+    fig.update_xaxes(title=axis_label, showgrid=True, gridcolor="#eee", rangemode="tozero")
+    return base_layout(fig, title, lang, source, height=400)
+
+
+def lines_by_type(
+    df: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    lang: str,
+    y_label: str,
+    source: str = "",
+    y_col: str = "distance_km",
+) -> go.Figure:
+    """One line per service type over years (e.g. distance to the nearest service)."""
+    fig = go.Figure()
+    for stype, g in df.groupby("service_type", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["year"],
+                y=g[y_col],
+                mode="lines+markers",
+                name=labels.get(stype, stype),
+                line={"color": SERVICE_COLORS.get(stype, "#777"), "width": 3},
+            )
+        )
+    fig.update_xaxes(dtick=1, showgrid=False)
+    fig.update_yaxes(title=y_label, rangemode="tozero", gridcolor="#eee")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return base_layout(fig, title, lang, source, height=420)
+
+
+def population_line(series: pd.DataFrame, title: str, lang: str, source: str = "") -> go.Figure:
+    fig = go.Figure(
+        go.Scatter(
+            x=series["year"],
+            y=series["population"],
+            mode="lines+markers+text",
+            text=[fmt.number(v, lang) for v in series["population"]],
+            textposition="top center",
+            line={"color": "#0072B2", "width": 3},
+            marker={"size": 10},
+        )
+    )
+    fig.update_xaxes(dtick=1 if len(series) < 12 else 5, showgrid=False)
+    fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
+    return base_layout(fig, title, lang, source, height=320)

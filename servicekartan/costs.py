@@ -1,0 +1,239 @@
+"""Servicepunkt business case: investment, running costs, staff and grants -> annual cost, financing, comparisons.
+
+Method (origin material, stated in ../shared/DOMAIN.md):
+
+* investment = building work + equipment;
+* annual cost *without grants* = straight-line depreciation (investment / years)
+  + interest on the average tied-up capital (rate × investment / 2)
+  + running costs (heating, electricity, insurance) + staff (FTE share × cost per FTE);
+* with grants covering the investment, the annual cost is the running costs + staff only.
+
+Partial grants (our rule, stated on the page): grants are set against the investment; the capital
+cost (depreciation + interest) is charged only on the part the grants do not cover, i.e. it is
+multiplied by (1 − covered share), covered share = min(1, grants / investment). Grants beyond the
+investment do not lower the running costs; they are reported as `grant_surplus`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+NOT_COVERED = "Ej täckt av bidrag (egen finansiering/lån)"
+NOT_COVERED_EN = "Not covered by grants (own funds/loan)"
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """Inputs of the business case; all amounts in kronor (kr), `rate` as a fraction (0.03 = 3 %).
+
+    `running` is the yearly running cost of the premises (heating, electricity, insurance, …);
+    `grants` maps financier -> kr contributed toward the investment.
+    """
+
+    building: float
+    equipment: float = 0.0
+    years: float = 20.0
+    rate: float = 0.03
+    running: float = 0.0
+    fte: float = 0.0
+    cost_per_fte: float = 0.0
+    grants: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A read-only copy: a shared constant such as FLISERYD_ACTUAL cannot be changed by a caller.
+        object.__setattr__(self, "grants", MappingProxyType({str(k): float(v) for k, v in self.grants.items()}))
+        problems = self.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Plain-language problems with the inputs (empty list = valid)."""
+        out = []
+        for name in ("building", "equipment", "running", "fte", "cost_per_fte"):
+            v = getattr(self, name)
+            if not np.isfinite(v) or v < 0:
+                out.append(f"{name} must be a number ≥ 0 (got {v})")
+        if not np.isfinite(self.years) or self.years <= 0:
+            out.append(f"years must be > 0 (got {self.years})")
+        if not np.isfinite(self.rate) or not 0 <= self.rate < 1:
+            out.append(f"rate is a fraction between 0 and 1, e.g. 0.03 for 3 % (got {self.rate})")
+        for who, amount in self.grants.items():
+            if not np.isfinite(amount) or amount < 0:
+                out.append(f"grant from {who} must be ≥ 0 (got {amount})")
+        return out
+
+    @property
+    def investment(self) -> float:
+        return float(self.building + self.equipment)
+
+    @property
+    def staff(self) -> float:
+        return float(self.fte * self.cost_per_fte)
+
+    @property
+    def grants_total(self) -> float:
+        return float(sum(self.grants.values()))
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """The business case, per year unless named otherwise (kr)."""
+
+    investment: float
+    depreciation: float
+    interest: float
+    capital_cost: float  # depreciation + interest
+    running: float
+    staff: float
+    annual_without_grants: float
+    grants_total: float
+    covered_share: float  # of the investment, 0..1
+    uncovered_investment: float
+    grant_surplus: float  # grants beyond the investment (not used)
+    capital_cost_with_grants: float
+    annual_with_grants: float
+
+    def as_frame(self, lang: str = "sv") -> pd.DataFrame:
+        """The result as a two-column table (item, kr) in reading order."""
+        sv = lang == "sv"
+        items = [
+            ("Investering" if sv else "Investment", self.investment),
+            ("Avskrivning per år" if sv else "Depreciation per year", self.depreciation),
+            ("Ränta per år" if sv else "Interest per year", self.interest),
+            ("Driftkostnad per år" if sv else "Running costs per year", self.running),
+            ("Personal per år" if sv else "Staff per year", self.staff),
+            ("Årskostnad utan bidrag" if sv else "Annual cost without grants", self.annual_without_grants),
+            ("Bidrag totalt" if sv else "Grants in total", self.grants_total),
+            ("Årskostnad med bidrag" if sv else "Annual cost with grants", self.annual_with_grants),
+        ]
+        return pd.DataFrame(items, columns=["item", "kr"])
+
+
+def business_case(inputs: CostInputs) -> CostResult:
+    """Annual cost without and with grants, exactly by the method in the module docstring."""
+    inv = inputs.investment
+    depreciation = inv / inputs.years
+    interest = inputs.rate * inv / 2
+    capital = depreciation + interest
+    grants = inputs.grants_total
+    covered = 1.0 if inv == 0 else min(1.0, grants / inv)
+    capital_with = capital * (1.0 - covered)
+    return CostResult(
+        investment=inv,
+        depreciation=depreciation,
+        interest=interest,
+        capital_cost=capital,
+        running=float(inputs.running),
+        staff=inputs.staff,
+        annual_without_grants=capital + inputs.running + inputs.staff,
+        grants_total=grants,
+        covered_share=covered,
+        uncovered_investment=max(0.0, inv - grants),
+        grant_surplus=max(0.0, grants - inv),
+        capital_cost_with_grants=capital_with,
+        annual_with_grants=capital_with + inputs.running + inputs.staff,
+    )
+
+
+def financing_split(inputs: CostInputs, lang: str = "sv") -> pd.DataFrame:
+    """Who pays the investment: financier, kr, share of the investment (0..1); a row for the uncovered
+    remainder when grants fall short. Ready for a bar or pie chart."""
+    inv = inputs.investment
+    rows = [(who, float(kr)) for who, kr in inputs.grants.items()]
+    rest = inv - inputs.grants_total
+    if rest > 0.5:  # ignore rounding crumbs below 1 kr
+        rows.append((NOT_COVERED if lang == "sv" else NOT_COVERED_EN, rest))
+    df = pd.DataFrame(rows, columns=["financier", "kr"])
+    df["share"] = df["kr"] / inv if inv > 0 else np.nan
+    return df
+
+
+# Items compared by `compare`: (attribute on CostInputs or CostResult, sv label, en label).
+_COMPARE_ITEMS: tuple[tuple[str, str, str], ...] = (
+    ("building", "Byggkostnad", "Building work"),
+    ("equipment", "Inventarier", "Equipment"),
+    ("investment", "Investering", "Investment"),
+    ("years", "Avskrivningstid (år)", "Depreciation period (years)"),
+    ("rate", "Ränta", "Interest rate"),
+    ("running", "Driftkostnad per år", "Running costs per year"),
+    ("fte", "Personal (årsarbeten)", "Staff (FTE)"),
+    ("staff", "Personal per år", "Staff per year"),
+    ("grants_total", "Bidrag totalt", "Grants in total"),
+    ("annual_without_grants", "Årskostnad utan bidrag", "Annual cost without grants"),
+    ("annual_with_grants", "Årskostnad med bidrag", "Annual cost with grants"),
+)
+
+
+def compare(pre: CostInputs, post: CostInputs, lang: str = "sv") -> pd.DataFrame:
+    """Pre-calculation (förkalkyl) vs post-calculation (efterkalkyl): one row per item with both values,
+    the difference (post − pre) and the relative difference (NaN when pre is 0)."""
+    rp, rq = business_case(pre), business_case(post)
+    rows = []
+    for attr, sv, en in _COMPARE_ITEMS:
+        a = getattr(rp, attr) if hasattr(rp, attr) else getattr(pre, attr)
+        b = getattr(rq, attr) if hasattr(rq, attr) else getattr(post, attr)
+        rows.append((attr, sv if lang == "sv" else en, float(a), float(b)))
+    df = pd.DataFrame(rows, columns=["item_id", "item", "pre", "post"])
+    df["difference"] = df["post"] - df["pre"]
+    df["difference_pct"] = np.where(df["pre"] != 0, 100 * df["difference"] / df["pre"].where(df["pre"] != 0), np.nan)
+    return df
+
+
+def sensitivity(
+    inputs: CostInputs,
+    years: Sequence[float] = (5, 10, 15, 20, 25),
+    rates: Sequence[float] = (0.01, 0.02, 0.03, 0.04, 0.05, 0.06),
+    with_grants: bool = False,
+) -> pd.DataFrame:
+    """Annual cost for every (depreciation years, interest rate): rows = years, columns = rates (fractions).
+
+    Without grants the cost falls with more years and rises with a higher rate; with full grants it
+    does not move (the capital cost is covered).
+    """
+    attr = "annual_with_grants" if with_grants else "annual_without_grants"
+    table = {r: [getattr(business_case(replace(inputs, years=y, rate=r)), attr) for y in years] for r in rates}
+    df = pd.DataFrame(table, index=pd.Index(list(years), name="years"))
+    df.columns.name = "rate"
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# Fliseryd, actual outcome (DOMAIN.md)
+# --------------------------------------------------------------------------------------------
+
+FLISERYD_INVESTMENT = 545_333.0  # finished and equipped premises, kr
+FLISERYD_FINANCING: dict[str, float] = {
+    "Regionförbundet i Kalmar län": 242_381.0,
+    "Häradssparbanken": 200_000.0,
+    "Mönsterås kommun": 102_952.0,
+}
+FLISERYD_RUNNING = 30_000.0  # heating etc. per year, paid by the kommun
+FLISERYD_FTE = 0.2
+FLISERYD_STAFF = 70_000.0  # 0.2 FTE per year
+FLISERYD_ANNUAL_COST = 100_000.0  # running + staff per year, paid by the kommun
+
+# The source reports the finished and equipped premises as one sum, and neither a depreciation
+# period nor an interest rate: 20 years and 3 % are assumptions for the "without grants" view only.
+FLISERYD_ASSUMED_YEARS = 20.0
+FLISERYD_ASSUMED_RATE = 0.03
+FLISERYD_NOTE = (
+    "Utfall Fliseryd: färdigställd och utrustad lokal 545 333 kr (Regionförbundet 242 381, Häradssparbanken "
+    "200 000, Mönsterås kommun 102 952); kommunen betalar driften 100 000 kr/år (värme m.m. 30 000 + personal "
+    "0,2 åa 70 000). Fördelningen bygg/inventarier, avskrivningstid (20 år) och ränta (3 %) är antaganden."
+)
+
+FLISERYD_ACTUAL = CostInputs(
+    building=FLISERYD_INVESTMENT,  # building/equipment split not reported: the total is entered as building
+    equipment=0.0,
+    years=FLISERYD_ASSUMED_YEARS,
+    rate=FLISERYD_ASSUMED_RATE,
+    running=FLISERYD_RUNNING,
+    fte=FLISERYD_FTE,
+    cost_per_fte=FLISERYD_STAFF / FLISERYD_FTE,  # 350,000 kr per FTE and year
+    grants=dict(FLISERYD_FINANCING),
+)

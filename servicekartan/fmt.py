@@ -1,0 +1,57 @@
+"""Numbers and dates -> display strings in Swedish (1 234,5) or English (1,234.5) style."""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+
+
+def number(value: float | int | None, lang: str = "sv", decimals: int = 0, missing: str = "–") -> str:
+    """Format a number; None/NaN becomes the missing mark, never 0."""
+    if value is None:
+        return missing
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return missing
+    if math.isnan(v) or math.isinf(v):
+        return missing
+    s = f"{v:,.{decimals}f}"
+    if lang == "sv":
+        s = s.replace(",", NBSP).replace(".", ",")
+        s = s.replace("-", "\u2212")
+    return s
+
+
+def percent(value: float | None, lang: str = "sv", decimals: int = 1, missing: str = "–") -> str:
+    s = number(value, lang, decimals, missing)
+    return s if s == missing else f"{s}{NBSP}%"
+
+
+def km(value: float | None, lang: str = "sv", decimals: int = 1, missing: str = "–") -> str:
+    s = number(value, lang, decimals, missing)
+    return s if s == missing else f"{s}{NBSP}km"
+
+
+def signed(value: float | None, lang: str = "sv", decimals: int = 0, missing: str = "–") -> str:
+    s = number(value, lang, decimals, missing)
+    if s == missing:
+        return s
+    return s if s.startswith(("\u2212", "-")) or float(value) == 0 else f"+{s}"
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's `separators` layout value: decimal mark then thousands mark."""
+    return ", " if lang == "sv" else ".,"
+
+
+def styled(df, lang: str, decimals: dict[str, int] | None = None):
+    """A pandas Styler showing numeric columns in the language's number style (values stay numeric for sorting)."""
+    decimals = decimals or {}
+    num_cols = [c for c in df.columns if str(df[c].dtype) in ("float64", "int64", "Int64", "Float64")]
+
+    def formatter(decimals_: int):
+        return lambda x: number(x, lang, decimals_)
+
+    return df.style.format({c: formatter(decimals.get(c, 0)) for c in num_cols})

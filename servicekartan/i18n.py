@@ -1,0 +1,213 @@
+"""Swedish and English labels: a key -> (sv, en) table and `t(key, lang)`."""
+
+from __future__ import annotations
+
+LANGS = ("sv", "en")
+DEFAULT_LANG = "sv"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # app and navigation
+    "app_title": ("Servicekartan", "Servicekartan"),
+    "app_tagline": (
+        "Tillgång till vardagsservice i Sveriges byar, kommuner och län",
+        "Access to everyday services in Sweden's villages, municipalities and counties",
+    ),
+    "page_overview": ("Översikt", "Overview"),
+    "page_villages": ("Byar", "Villages"),
+    "page_access": ("Tillgänglighet", "Access"),
+    "page_targets": ("Målbild", "Targets"),
+    "page_servicepoints": ("Servicepunkter", "Service points"),
+    "page_data": ("Data / Ladda ner", "Data / Download"),
+    "page_method": ("Om / Metod", "About / Method"),
+    "language": ("Språk", "Language"),
+    "presenter_mode": ("Presentationsläge", "Presenter mode"),
+    # areas
+    "county": ("Län", "County"),
+    "municipality": ("Kommun", "Municipality"),
+    "all_counties": ("Hela Sverige", "All of Sweden"),
+    "whole_county": ("Hela länet", "Whole county"),
+    "sweden": ("Sverige", "Sweden"),
+    "area": ("Område", "Area"),
+    "year": ("År", "Year"),
+    "base_year": ("Jämför med år", "Compare with year"),
+    "indicator": ("Indikator", "Indicator"),
+    "service_type": ("Servicetyp", "Service type"),
+    "threshold_km": ("Avståndsgräns (km)", "Distance threshold (km)"),
+    # cards and tables
+    "tatort_population": ("Invånare i tätorter", "Population in tätorter"),
+    "tatort_count": ("Antal tätorter", "Number of tätorter"),
+    "service_points": ("Servicepunkter per typ", "Service points by type"),
+    "village": ("By", "Village"),
+    "name": ("Namn", "Name"),
+    "kind": ("Typ", "Kind"),
+    "population": ("Invånare", "Population"),
+    "area_ha": ("Yta (ha)", "Area (ha)"),
+    "distance_km": ("Avstånd (km)", "Distance (km)"),
+    "tatort": ("tätort", "tätort"),
+    "smaort": ("småort", "småort"),
+    "villages_in_area": ("Tätorter och småorter i området", "Tätorter and småorter in the area"),
+    "map_title": ("Karta över kommunerna", "Map of the municipalities"),
+    "no_data": ("Uppgift saknas", "No data"),
+    "missing_note": (
+        "Streck (–) betyder att uppgift saknas, inte noll.",
+        "A dash (–) means the figure is missing, not zero.",
+    ),
+    # honesty
+    "modelled": ("Modellerad", "Modelled"),
+    "modelled_help": (
+        "Bygger på en modellerad skattning, inte på observerade servicepunkter. Se Om / Metod.",
+        "Based on a modelled estimate, not on observed service points. See About / Method.",
+    ),
+    "observed": ("Observerad", "Observed"),
+    "coverage_caveat": (
+        "Avser befolkningen i tätorter (och småorter där de finns), inte hela befolkningen.",
+        "Covers the population living in tätorter (and småorter where present), not the whole population.",
+    ),
+    "source": ("Källa", "Source"),
+    "licence": ("Licens", "Licence"),
+    "retrieved": ("hämtad", "retrieved"),
+    "built": ("byggd", "built"),
+    # errors
+    "unknown_area": (
+        "Okänd områdeskod i länken: {code}. Visar Sverige i stället.",
+        "Unknown area code in the link: {code}. Showing Sweden instead.",
+    ),
+    "bad_param": (
+        "Ogiltigt värde för {name} i länken ignorerades.",
+        "An invalid value for {name} in the link was ignored.",
+    ),
+    "empty_filter": (
+        "Inga byar matchar filtret. Vidga urvalet.",
+        "No villages match the filter. Widen the selection.",
+    ),
+    "data_error": ("Data kunde inte läsas", "Data could not be read"),
+    "building_data": (
+        "Bygger data från den inbäddade ögonblicksbilden …",
+        "Building data from the embedded snapshot …",
+    ),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
+    """The label for `key` in `lang`; unknown keys return the key itself (visible in tests)."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "sv" else pair[1]
+    return text.format(**kwargs) if kwargs else text
+
+
+_INDICATOR_FIXED: dict[str, tuple[str, str]] = {
+    "tatort_population": ("Invånare i tätorter", "Population in tätorter"),
+    "tatort_count": ("Antal tätorter", "Number of tätorter"),
+    "broadband_100": ("Bredband ≥100 Mbit/s, andel (%)", "Broadband ≥100 Mbit/s, share (%)"),
+    "broadband_1000": ("Bredband ≥1 Gbit/s, andel hushåll (%)", "Broadband ≥1 Gbit/s, share of households (%)"),
+    "broadband_1000_dense": ("Bredband ≥1 Gbit/s, tätbebyggt (%)", "Broadband ≥1 Gbit/s, dense areas (%)"),
+    "broadband_1000_sparse": ("Bredband ≥1 Gbit/s, glesbebyggt (%)", "Broadband ≥1 Gbit/s, sparse areas (%)"),
+    "share_within_2km_grocery": (
+        "Andel invånare inom 2 km från dagligvarubutik (%)",
+        "Share of residents within 2 km of a grocery store (%)",
+    ),
+    "population_total": ("Folkmängd", "Population"),
+    "post_2day_delivery": ("Brev inom 2 arbetsdagar (%)", "Letters delivered within 2 working days (%)"),
+}
+
+
+def indicator_label(indicator_id: str, lang: str = DEFAULT_LANG) -> str:
+    """Readable label for an indicator id, including the generated access ids (pop_beyond_10km_grocery …)."""
+    from servicekartan.definitions import service_label
+
+    if indicator_id in _INDICATOR_FIXED:
+        sv, en = _INDICATOR_FIXED[indicator_id]
+        return sv if lang == "sv" else en
+    for prefix, sv, en in (
+        ("pop_beyond_", "Invånare längre än {d} från {s}", "People farther than {d} from {s}"),
+        ("share_beyond_", "Andel längre än {d} från {s} (%)", "Share farther than {d} from {s} (%)"),
+    ):
+        if indicator_id.startswith(prefix):
+            rest = indicator_id[len(prefix) :]
+            dist, _, stype = rest.partition("_")
+            unit = dist[-3:] if dist.endswith("min") else dist[-2:]
+            d = dist[: -len(unit)] + (" km" if unit == "km" else " min")
+            text = sv if lang == "sv" else en
+            return text.format(d=d, s=service_label(stype, lang).lower())
+    return indicator_id
+
+
+STRINGS.update(
+    {
+        "dataset": ("Datamängd", "Dataset"),
+        "years": ("År", "Years"),
+        "min_pop": ("Minsta invånarantal", "Minimum population"),
+        "max_pop": ("Största invånarantal", "Maximum population"),
+        "preview": ("Förhandsvisning", "Preview"),
+        "rows": ("rader", "rows"),
+        "download_csv": ("Ladda ner CSV", "Download CSV"),
+        "download_xlsx": ("Ladda ner Excel", "Download Excel"),
+        "download_parquet": ("Ladda ner Parquet", "Download Parquet"),
+        "download_zip": (
+            "Ladda ner zip (data, README, licenser, citering)",
+            "Download zip (data, README, licences, citation)",
+        ),
+        "stable_link": ("Länk som återskapar detta urval", "Link that reproduces this selection"),
+        "citation": ("Citering", "Citation"),
+        "ds_villages": ("Byar (tätorter och småorter)", "Villages (tätorter and småorter)"),
+        "ds_village_access": ("Avstånd till service per by och år", "Distance to services per village and year"),
+        "ds_indicators": ("Indikatorer per område och år", "Indicators per area and year"),
+        "ds_services": ("Servicepunkter", "Service points"),
+        "ds_population": ("Befolkning", "Population"),
+        "ds_regions": ("Områden (län, kommuner)", "Areas (counties, municipalities)"),
+        "all_types": ("Alla servicetyper", "All service types"),
+        "empty_download": (
+            "Urvalet är tomt: inget att ladda ner. Vidga filtret.",
+            "The selection is empty: nothing to download. Widen the filter.",
+        ),
+    }
+)
+
+STRINGS.update(
+    {
+        "filters": ("Urval", "Filters"),
+        "lacking_only": ("Endast byar utan {s} inom {n} km", "Only villages without {s} within {n} km"),
+        "village_profile": ("Byprofil", "Village profile"),
+        "choose_village": ("Välj by", "Choose village"),
+        "pop_over_time": ("Befolkning över tid", "Population over time"),
+        "distance_per_type": (
+            "Avstånd till närmaste service (fågelvägen)",
+            "Distance to the nearest service (straight line)",
+        ),
+        "nearest_services": ("Närmaste servicepunkter", "Nearest service points"),
+        "access_over_years": ("Avstånd över åren", "Distance over the years"),
+        "peers": ("Jämförbara byar i samma län", "Similar-sized villages in the same county"),
+        "servicepoint_here": ("Servicepunkt i byn", "Service point in the village"),
+        "no_servicepoint": ("Ingen registrerad servicepunkt i byn.", "No registered service point in the village."),
+        "road_km": ("Väg (km)", "Road (km)"),
+        "minutes": ("Minuter", "Minutes"),
+        "method": ("Metod", "Method"),
+        "quality": ("Kvalitet", "Quality"),
+        "villages_matching": ("{n} byar, {p} invånare", "{n} villages, {p} inhabitants"),
+        "only_one_year": (
+            "Befolkning per tätort finns i den inbäddade datan bara för 2020; `python -m etl fetch` hämtar fler år från SCB.",
+            "Population per tätort is in the embedded data for 2020 only; `python -m etl fetch` brings more years from SCB.",
+        ),
+        "no_access_data": (
+            "Avståndsdata saknas: kör `python -m etl build`.",
+            "Distance data missing: run `python -m etl build`.",
+        ),
+        "village_map": ("Byar färgade efter avstånd till {s}", "Villages coloured by distance to {s}"),
+    }
+)
+
+STRINGS.update(
+    {
+        "definitions": ("Definitioner", "Definitions"),
+        "service_types": ("Servicetyper", "Service types"),
+        "distances_method": ("Hur avstånd beräknas", "How distances are computed"),
+        "modelled_layer": ("Modellerat och observerat", "Modelled and observed"),
+        "sources_licences": ("Källor, licenser och tillskrivning", "Sources, licences and attribution"),
+        "freshness": ("Datafärskhet per datamängd", "Data freshness per dataset"),
+        "targets_method": ("Målbild och prognoser", "Targets and projections"),
+        "costs_method": ("Kalkyl för servicepunkt", "Servicepunkt business case"),
+        "min_population": ("Minsta befolkning", "Minimum population"),
+    }
+)

@@ -1,0 +1,422 @@
+"""The only Streamlit-aware module: cached loaders, shared widgets, URL state, captions and badges."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from servicekartan import catalog, paths
+from servicekartan.definitions import COUNTRY_CODE
+from servicekartan.i18n import DEFAULT_LANG, LANGS, t
+
+LANG_LABELS = {"sv": "Svenska", "en": "English"}
+
+# Constant CSS strings only (never user text): presenter mode and small layout touches.
+PRESENTER_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+.block-container {padding-top: 1rem; max-width: 100%;}
+html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMetricValue"] {font-size: 1.35rem;}
+h1 {font-size: 2.6rem !important;} h2 {font-size: 2.1rem !important;}
+</style>
+"""
+BASE_CSS = """
+<style>
+[data-testid="stMetricValue"] {font-variant-numeric: tabular-nums;}
+</style>
+"""
+
+
+# ---------------------------------------------------------------- URL state
+
+
+def _warnings() -> list[str]:
+    return st.session_state.setdefault("_url_warnings", [])
+
+
+def safe_snippet(raw: object, limit: int = 40) -> str:
+    """User text made inert for a message: printable chars only, no markdown specials, truncated."""
+    s = str(raw)
+    s = re.sub(r"[^\w\s\-.,:åäöÅÄÖéü]", "?", s)[:limit]
+    return s + ("…" if len(str(raw)) > limit else "")
+
+
+def warn_param(name: str, raw: object) -> None:
+    msg = t("bad_param", lang(), name=name) + f" ({safe_snippet(raw)})"
+    if msg not in _warnings():
+        _warnings().append(msg)
+
+
+def show_url_warnings() -> None:
+    for msg in _warnings():
+        st.warning(msg, icon="⚠️")
+    st.session_state["_url_warnings"] = []
+
+
+def url_value(
+    key: str,
+    options: Sequence[Any],
+    default: Any,
+    parse: Callable[[str], Any] = str,
+    on_invalid: Callable[[str], None] | None = None,
+) -> None:
+    """Seed `st.session_state[key]` from the URL on first use in a session; invalid values warn."""
+    if key in st.session_state and st.session_state[key] in options:
+        return
+    raw = st.query_params.get(key)
+    value = default
+    if raw is not None:
+        try:
+            parsed = parse(raw)
+        except (ValueError, TypeError):
+            parsed = None
+        if parsed in options:
+            value = parsed
+        elif on_invalid:
+            on_invalid(raw)
+        else:
+            warn_param(key, raw)
+    st.session_state[key] = value
+
+
+def sync_url(key: str, value: Any, default: Any) -> None:
+    """Write a selection to the URL (removed when it equals the default) so links reproduce the view."""
+    if value is None or value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+
+
+def url_select(
+    label: str,
+    options: Sequence[Any],
+    key: str,
+    default: Any = None,
+    format_func: Callable[[Any], str] = str,
+    parse: Callable[[str], Any] = str,
+    widget: Callable[..., Any] | None = None,
+    container: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """A selectbox (or radio/select_slider) whose value lives in the URL as a code and survives page switches."""
+    options = list(options)
+    default = options[0] if default is None and options else default
+    url_value(key, options, default, parse)
+    box = container or st
+    widget = widget or box.selectbox
+    value = widget(label, options, key=key, format_func=format_func, persist_state="session", **kwargs)
+    sync_url(key, value, default)
+    return value
+
+
+def url_multiselect(label: str, options: Sequence[Any], key: str, default: Sequence[Any], **kwargs: Any) -> list:
+    options = list(options)
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        value = list(default)
+        if raw is not None:
+            items = [x for x in str(raw).split(",") if x]
+            good = [x for x in items if x in options]
+            if len(good) != len(items):
+                warn_param(key, raw)
+            value = good or list(default)
+        st.session_state[key] = value
+    value = st.multiselect(label, options, key=key, persist_state="session", **kwargs)
+    sync_url(key, list(value), list(default))
+    return value
+
+
+def url_int(label: str, lo: int, hi: int, key: str, default: int, widget: str = "slider", **kwargs: Any) -> int:
+    """An integer slider/number input bound to the URL; out-of-range or garbage values warn and fall back."""
+    options = range(lo, hi + 1)
+
+    def parse(raw: str) -> int:
+        if len(raw) > 12:
+            raise ValueError(raw)
+        return int(raw)
+
+    url_value(key, options, default, parse)
+    if widget == "slider":
+        value = st.slider(label, lo, hi, key=key, persist_state="session", **kwargs)
+    else:
+        value = st.number_input(label, lo, hi, key=key, persist_state="session", **kwargs)
+    sync_url(key, int(value), default)
+    return int(value)
+
+
+# ---------------------------------------------------------------- language, presenter mode
+
+
+def lang() -> str:
+    value = st.session_state.get("lang")
+    if value in LANGS:
+        return value
+    raw = st.query_params.get("lang")
+    return raw if raw in LANGS else DEFAULT_LANG
+
+
+def language_switch(container: Any) -> str:
+    return url_select(
+        t("language", lang()),
+        LANGS,
+        key="lang",
+        default=DEFAULT_LANG,
+        format_func=LANG_LABELS.get,
+        widget=container.radio,
+        horizontal=True,
+    )
+
+
+def presenter_toggle(container: Any) -> bool:
+    url_value("present", (True, False), False, parse=lambda s: s in ("1", "true", "yes"))
+    value = container.toggle(t("presenter_mode", lang()), key="present", persist_state="session")
+    sync_url("present", "1" if value else None, None)
+    return bool(value)
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present"))
+
+
+def apply_css() -> None:
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
+    if presenting():
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------- data loading
+
+
+def _mtime(name: str) -> float:
+    p = catalog.dataset_path(name)
+    return p.stat().st_mtime if p.exists() else 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _read_cached(name: str, directory: str, mtime: float) -> pd.DataFrame:
+    return catalog.read(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _meta_cached(name: str, directory: str, mtime: float) -> dict:
+    return catalog.read_metadata(name)
+
+
+def _ensure_built() -> None:
+    from etl.build import ensure_built
+
+    with st.spinner(t("building_data", lang())):
+        ensure_built()
+
+
+def load(name: str) -> pd.DataFrame:
+    """A dataset from data/processed (built on first use if missing); a damaged one stops the page with a message."""
+    try:
+        if not catalog.dataset_path(name).exists() and not paths.processed_dir().exists():
+            _ensure_built()
+        return _read_cached(name, str(paths.processed_dir()), _mtime(name))
+    except catalog.DatasetError as exc:
+        if "is missing" in str(exc):
+            try:
+                _ensure_built()
+                return _read_cached(name, str(paths.processed_dir()), _mtime(name))
+            except Exception as exc2:  # the build itself failed: say so, keep the app alive
+                exc = exc2
+        st.error(f"{t('data_error', lang())}: {exc}", icon="🚫")
+        st.stop()
+        raise
+
+
+def load_optional(name: str) -> pd.DataFrame | None:
+    """Like load, but None when the dataset does not exist (optional datasets such as road graphs)."""
+    if not catalog.dataset_path(name).exists():
+        return None
+    return load(name)
+
+
+def meta(name: str) -> dict:
+    try:
+        return _meta_cached(name, str(paths.processed_dir()), _mtime(name))
+    except catalog.DatasetError:
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def geojson(level: str) -> dict:
+    """Kommun or län boundaries from the embedded snapshot (generalised, WGS 84)."""
+    name = "scb_kommuner_wgs84.geojson" if level == "municipality" else "scb_lan_wgs84.geojson"
+    with open(paths.seed_dir() / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ---------------------------------------------------------------- captions and badges
+
+
+def source_line(names: Sequence[str], language: str) -> str:
+    """'Källa: SCB · © OpenStreetMap contributors — <dataset>: <source> (<licence>, retrieved <date>)' from Parquet metadata."""
+    attributions: list[str] = []
+    parts: list[str] = []
+    for name in names:
+        m = meta(name)
+        if not m:
+            continue
+        attributions += [a.strip() for a in str(m.get("attribution", "")).split(";") if a.strip()]
+        parts.append(
+            f"{name}: {m.get('source', '')} ({m.get('licence', '')}; {t('retrieved', language)} {m.get('retrieved', '')}; "
+            f"{t('built', language)} {str(m.get('built_at', ''))[:10]})"
+        )
+    head = " · ".join(dict.fromkeys(attributions))
+    return f"{head} — " + " | ".join(dict.fromkeys(parts)) if parts else ""
+
+
+def source_caption(*names: str) -> None:
+    st.caption(source_line(names, lang()))
+
+
+def modelled_badge(is_modelled: bool = True) -> None:
+    if is_modelled:
+        st.badge(
+            t("modelled", lang()), icon=":material/model_training:", color="orange", help=t("modelled_help", lang())
+        )
+
+
+def region_names() -> dict[str, str]:
+    regions = load("regions")
+    names = dict(zip(regions["code"], regions["name"], strict=True))
+    names[COUNTRY_CODE] = t("sweden", lang())
+    return names
+
+
+# ---------------------------------------------------------------- area picker (Sverige -> län -> kommun)
+
+
+def _on_county() -> None:
+    st.session_state["area"] = st.session_state["_pick_county"]
+
+
+def _on_kommun() -> None:
+    k = st.session_state["_pick_kommun"]
+    st.session_state["area"] = k if k else st.session_state["_pick_county"]
+
+
+def area_picker(container: Any = None) -> str:
+    """Cascaded län and kommun pickers; the chosen code lives in the URL as `area` (e.g. ?area=0861)."""
+    box = container or st.sidebar
+    language = lang()
+    regions = load("regions")
+    names = region_names()
+    valid = set(regions["code"])
+    if st.session_state.get("area") not in valid:
+        raw = st.query_params.get("area")
+        area = COUNTRY_CODE
+        if raw is not None and raw in valid:
+            area = raw
+        elif raw is not None:
+            _warnings().append(t("unknown_area", language, code=safe_snippet(raw)))
+        st.session_state["area"] = area
+    area = st.session_state["area"]
+    county = area[:2] if area != COUNTRY_CODE else COUNTRY_CODE
+    counties = regions[regions["level"] == "county"].sort_values("name")["code"].tolist()
+    st.session_state["_pick_county"] = county
+    box.selectbox(
+        t("county", language),
+        [COUNTRY_CODE, *counties],
+        key="_pick_county",
+        format_func=lambda c: t("all_counties", language) if c == COUNTRY_CODE else names.get(c, c),
+        on_change=_on_county,
+    )
+    if county != COUNTRY_CODE:
+        kommuner = regions[(regions["level"] == "municipality") & (regions["parent_code"] == county)]
+        options = ["", *kommuner.sort_values("name")["code"]]
+        st.session_state["_pick_kommun"] = area if len(area) == 4 else ""
+        box.selectbox(
+            t("municipality", language),
+            options,
+            key="_pick_kommun",
+            format_func=lambda c: t("whole_county", language) if c == "" else names.get(c, c),
+            on_change=_on_kommun,
+        )
+    sync_url("area", area, COUNTRY_CODE)
+    return area
+
+
+def area_level(code: str) -> str:
+    return "country" if code == COUNTRY_CODE else ("county" if len(code) == 2 else "municipality")
+
+
+# ---------------------------------------------------------------- shared sidebar
+
+
+def sidebar() -> None:
+    """Language, presenter mode, the area picker and data freshness; shared by every page."""
+    side = st.sidebar
+    language_switch(side)
+    presenter_toggle(side)
+    area_picker(side)
+    apply_css()
+    m = meta("services")
+    if m:
+        side.caption(
+            f"{t('source', lang())}: {m.get('attribution', '')}. {t('built', lang()).capitalize()} {m.get('built_at', '')[:10]}."
+        )
+
+
+def current_area() -> str:
+    return st.session_state.get("area", COUNTRY_CODE)
+
+
+def page_header(title_key: str) -> str:
+    """Title (with the area's name), URL warnings, and the exit button in presenter mode; returns lang."""
+    language = lang()
+    if presenting() and st.button("✕ " + t("presenter_mode", language), key="_exit_present"):
+        st.session_state["present"] = False
+        st.rerun()
+    st.title(t(title_key, language))
+    show_url_warnings()
+    return language
+
+
+def url_range(label: str, lo: int, hi: int, key: str) -> tuple[int, int]:
+    """A two-ended year slider bound to the URL as `key=LO-HI`."""
+    options = [(a, b) for a in range(lo, hi + 1) for b in range(a, hi + 1)]
+
+    def parse(raw: str) -> tuple[int, int]:
+        a, b = re.split(r"[-,]", raw, maxsplit=1)
+        return int(a), int(b)
+
+    url_value(key, options, (lo, hi), parse)
+    value = st.slider(label, lo, hi, key=key, persist_state="session")
+    value = (int(value[0]), int(value[1]))
+    sync_url(key, f"{value[0]}-{value[1]}", f"{lo}-{hi}")
+    return value
+
+
+def page_link_url() -> str:
+    """The current page's URL with its query string: a link that reproduces the view."""
+    try:
+        base = st.context.url or ""
+    except Exception:  # outside a browser session (AppTest)
+        base = ""
+    base = base.split("?")[0]
+    query = "&".join(f"{k}={v}" for k, v in sorted(st.query_params.to_dict().items()))
+    return f"{base}?{query}" if query else base
+
+
+def fetch_status() -> pd.DataFrame | None:
+    """What `etl fetch` has brought (observed) versus what is still seed/modelled; None before the ETL offers it."""
+    try:
+        from etl.fetch import data_status
+    except ImportError:
+        return None
+    try:
+        return data_status()
+    except Exception:  # a damaged lock file must not break the page
+        return None

@@ -1,0 +1,159 @@
+"""Page-level data assembly (pure pandas): the rows and figures a page shows for an area and year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from servicekartan.definitions import COUNTRY_CODE, QUALITY_MODELLED, SERVICE_TYPE_IDS
+
+
+def area_mask(frame: pd.DataFrame, area: str, municipality_col: str = "municipality_code") -> pd.Series:
+    """Rows of `frame` inside the area (Sverige, a län by 2-digit code or a kommun by 4-digit code)."""
+    if area == COUNTRY_CODE:
+        return pd.Series(True, index=frame.index)
+    codes = frame[municipality_col].astype("string")
+    return codes.str.startswith(area) if len(area) == 2 else codes == area
+
+
+def latest_population(population: pd.DataFrame, year: int | None = None) -> pd.Series:
+    """Village population of `year` (or the latest year) indexed by village id."""
+    pop = population[population["level"] == "village"]
+    if year is not None:
+        pop = pop[pop["year"] <= year]
+    return pop.sort_values("year").groupby("area_code")["population"].last()
+
+
+def villages_in_area(villages: pd.DataFrame, population: pd.DataFrame, area: str) -> pd.DataFrame:
+    v = villages[area_mask(villages, area)].copy()
+    v["population"] = v["village_id"].map(latest_population(population))
+    return v.sort_values("population", ascending=False, ignore_index=True)
+
+
+def service_counts(services: pd.DataFrame, area: str, year: int | None = None) -> pd.DataFrame:
+    """Number of service points per type in the area (active in `year` if given), with quality."""
+    s = services[area_mask(services, area)]
+    if year is not None:
+        opened = s["opened"].fillna(-10_000)
+        closed = s["closed"].fillna(10_000)
+        s = s[(opened <= year) & (year < closed)]
+    g = s.groupby("service_type").agg(
+        count=("service_id", "size"), modelled=("quality", lambda q: (q == QUALITY_MODELLED).any())
+    )
+    g = g.reindex(list(SERVICE_TYPE_IDS))
+    g["count"] = g["count"].fillna(0).astype(int)
+    g["modelled"] = g["modelled"].fillna(False).astype(bool)
+    return g.reset_index()
+
+
+def indicator_value(
+    indicators: pd.DataFrame, area: str, indicator_id: str, year: int | None = None
+) -> tuple[float, int | None]:
+    """(value, year) of an indicator for an area: the given year, else the latest; NaN if none."""
+    rows = indicators[(indicators["area_code"] == area) & (indicators["indicator_id"] == indicator_id)]
+    if year is not None:
+        rows = rows[rows["year"] == year]
+    if rows.empty:
+        return float("nan"), None
+    row = rows.sort_values("year").iloc[-1]
+    return float(row["value"]), int(row["year"])
+
+
+def kommun_values(indicators: pd.DataFrame, indicator_id: str, year: int, county: str | None = None) -> pd.DataFrame:
+    """One indicator per kommun for a year (for the choropleth), optionally within one län."""
+    rows = indicators[
+        (indicators["indicator_id"] == indicator_id)
+        & (indicators["level"] == "municipality")
+        & (indicators["year"] == year)
+    ]
+    if county and county != COUNTRY_CODE:
+        rows = rows[rows["area_code"].str.startswith(county)]
+    return rows[["area_code", "value", "quality"]].reset_index(drop=True)
+
+
+def access_for_year(access: pd.DataFrame, year: int) -> pd.DataFrame:
+    return access[access["year"] == year]
+
+
+def village_table(
+    villages: pd.DataFrame,
+    population: pd.DataFrame,
+    access: pd.DataFrame | None,
+    area: str,
+    year: int,
+    service_type: str,
+    threshold_km: float,
+    min_pop: int = 0,
+    max_pop: int | None = None,
+    lacking_only: bool = False,
+) -> pd.DataFrame:
+    """Villages of an area with their distance to one service type; optionally only those without it within N km.
+
+    A village with no service of the type anywhere (distance missing) counts as lacking it.
+    """
+    v = villages_in_area(villages, population, area)
+    v = v[(v["population"].fillna(0) >= min_pop) & ((max_pop is None) | (v["population"].fillna(0) <= (max_pop or 0)))]
+    if access is None:
+        v = v.assign(distance_km=float("nan"), road_km=float("nan"), minutes=float("nan"), method="", quality="")
+    else:
+        a = access[(access["year"] == year) & (access["service_type"] == service_type)]
+        cols = ["village_id", "nearest_service_id", "distance_km", "road_km", "minutes", "method", "quality"]
+        v = v.merge(a[cols], on="village_id", how="left")
+    if lacking_only:
+        v = v[~(v["distance_km"] <= threshold_km)]
+    return v.reset_index(drop=True)
+
+
+def distance_matrix(access: pd.DataFrame, village_ids: pd.Series, year: int, types: tuple[str, ...]) -> pd.DataFrame:
+    """Village x service type straight-line km for one year (wide, for the village table)."""
+    a = access[(access["year"] == year) & access["village_id"].isin(village_ids) & access["service_type"].isin(types)]
+    return a.pivot(index="village_id", columns="service_type", values="distance_km").reindex(columns=list(types))
+
+
+def nearest_services(access: pd.DataFrame, services: pd.DataFrame, village_id: str, year: int) -> pd.DataFrame:
+    """The nearest service of each type for a village and year, with its name, distances and quality."""
+    a = access[(access["village_id"] == village_id) & (access["year"] == year)]
+    s = services[["service_id", "name", "source"]].rename(columns={"service_id": "nearest_service_id"})
+    out = a.merge(s, on="nearest_service_id", how="left")
+    order = {t: i for i, t in enumerate(SERVICE_TYPE_IDS)}
+    return out.sort_values("service_type", key=lambda c: c.map(order)).reset_index(drop=True)
+
+
+def access_over_years(access: pd.DataFrame, village_id: str) -> pd.DataFrame:
+    """Distance per service type and year for one village (for the change-over-time chart)."""
+    a = access[access["village_id"] == village_id]
+    return a[["year", "service_type", "distance_km", "quality"]].sort_values(["service_type", "year"])
+
+
+def peers(villages: pd.DataFrame, population: pd.DataFrame, village_id: str, n: int = 6) -> pd.DataFrame:
+    """Villages of similar size in the same län: the n closest in population (the village itself first)."""
+    pop = latest_population(population)
+    v = villages.assign(population=villages["village_id"].map(pop))
+    me = v[v["village_id"] == village_id]
+    if me.empty:
+        return me
+    same = v[(v["county_code"] == me["county_code"].iloc[0]) & (v["village_id"] != village_id)]
+    gap = (same["population"] - me["population"].iloc[0]).abs()
+    return pd.concat([me, same.loc[gap.nsmallest(n).index]], ignore_index=True)
+
+
+def population_series(population: pd.DataFrame, village_id: str) -> pd.DataFrame:
+    return population[population["area_code"] == village_id].sort_values("year")[["year", "population", "source"]]
+
+
+def data_freshness(metas: dict[str, dict], rows: dict[str, int]) -> pd.DataFrame:
+    """One row per dataset: source, licence, retrieval and build dates, quality and rows (from Parquet metadata)."""
+    out = []
+    for name, m in metas.items():
+        out.append(
+            {
+                "dataset": name,
+                "source": m.get("source", ""),
+                "licence": m.get("licence", ""),
+                "attribution": m.get("attribution", ""),
+                "retrieved": m.get("retrieved", ""),
+                "built_at": str(m.get("built_at", ""))[:19],
+                "quality": m.get("quality", ""),
+                "rows": rows.get(name),
+            }
+        )
+    return pd.DataFrame(out)
