@@ -1,8 +1,170 @@
-"""Placeholder page."""
+"""Tillgänglighet / Access: distances for a service type and year, per kommun, over time, and the what-if tool."""
 
 import streamlit as st
 
-from servicekartan import ui
+from servicekartan import charts, fmt, ui, views
+from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
+from servicekartan.i18n import t
 
-ui.page_header("page_access")
-st.info("…")
+lang = ui.page_header("page_access")
+area = ui.current_area()
+names = ui.region_names()
+villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
+access, indicators = ui.load("village_access"), ui.load("indicators")
+labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
+years = sorted(access["year"].unique())
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
+with c2:
+    year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
+with c3:
+    km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
+slabel = labels[stype].lower()
+
+table = views.village_table(villages, population, access, area, year, stype, km)
+modelled = (table["quality"] == "modelled").any()
+st.caption(t("coverage_caveat", lang))
+if modelled:
+    ui.modelled_badge()
+left, right = st.columns([3, 2])
+with left:
+    fig = charts.village_map(
+        table,
+        "distance_km",
+        "km",
+        t("village_map", lang, s=slabel) + f", {year}",
+        lang,
+        outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+    )
+    st.plotly_chart(fig, key="access_map")
+with right:
+    bands = views.distance_bands(table, lang)
+    st.plotly_chart(
+        charts.band_bars(bands, t("bands_title", lang, s=slabel, y=year), lang, color=SERVICE_COLORS[stype]),
+        key="bands",
+    )
+    tr = views.trend(indicators, area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
+    st.plotly_chart(
+        charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"), key="trend"
+    )
+ui.source_caption("village_access", "services", "indicators")
+
+st.subheader(t("beyond_per_kommun", lang, n=km, s=slabel, y=year))
+per_kommun = views.beyond_by_kommun(indicators, area, km, stype, year).assign(name=lambda d: d["area_code"].map(names))
+st.dataframe(
+    fmt.styled(per_kommun[["name", "pop_beyond", "share_beyond"]], lang, {"share_beyond": 1}),
+    hide_index=True,
+    column_config={
+        "name": t("municipality", lang),
+        "pop_beyond": t("pop_beyond", lang),
+        "share_beyond": t("share_beyond", lang),
+    },
+    key="per_kommun",
+)
+
+# What-if
+st.header(t("whatif", lang))
+st.caption(t("whatif_help", lang))
+active = views.active_services(services, area, stype, year)
+snames = dict(
+    zip(
+        active["service_id"],
+        active["name"].fillna("?") + " (" + active["municipality_code"].map(names) + ")",
+        strict=True,
+    )
+)
+w1, w2 = st.columns(2)
+with w1:
+    close = ui.url_multiselect(
+        t("close_services", lang) + f" — {slabel}",
+        list(active["service_id"]),
+        key="close",
+        default=[],
+        format_func=snames.get,
+    )
+with w2:
+    vopts = ["", *views.villages_in_area(villages, population, area).sort_values("name")["village_id"]]
+    vname = dict(zip(villages["village_id"], villages["name"], strict=True))
+    open_v = ui.url_select(
+        t("open_in_village", lang), vopts, key="open", default="", format_func=lambda v: vname.get(v, "–")
+    )
+    open_types = ui.url_multiselect(
+        t("open_types", lang),
+        list(SERVICE_TYPE_IDS),
+        key="opentypes",
+        default=["parcel", "atm"],
+        format_func=labels.get,
+    )
+points = (
+    [
+        {"service_type": s, "village_id": open_v, "name": f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}"}
+        for s in open_types
+    ]
+    if open_v
+    else []
+)
+if not close and not points:
+    st.info(t("no_change", lang))
+    st.stop()
+result = ui.access_model().scenario(year, close_ids=close, open_points=points)
+v = result.villages
+worse, better = v[v["change_km"] > 0], v[v["change_km"] < 0]
+if not worse.empty:
+    st.warning(
+        t(
+            "scenario_summary",
+            lang,
+            p=fmt.number(worse.drop_duplicates("village_id")["population"].sum(), lang),
+            n=worse["village_id"].nunique(),
+            s=slabel,
+        )
+    )
+if not better.empty:
+    st.success(
+        t(
+            "scenario_summary_better",
+            lang,
+            p=fmt.number(better.drop_duplicates("village_id")["population"].sum(), lang),
+            n=better["village_id"].nunique(),
+            s=", ".join(labels[s].lower() for s in better["service_type"].unique()),
+        )
+    )
+changes = views.scenario_areas(result.areas, area)
+st.plotly_chart(
+    charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),
+    key="scenario_bars",
+)
+st.subheader(t("affected_villages", lang))
+st.dataframe(
+    fmt.styled(
+        v[
+            [
+                "name",
+                "service_type",
+                "population",
+                "old_service_name",
+                "old_distance_km",
+                "new_service_name",
+                "new_distance_km",
+                "change_km",
+            ]
+        ].assign(service_type=lambda d: d["service_type"].map(labels)),
+        lang,
+        {"old_distance_km": 1, "new_distance_km": 1, "change_km": 1},
+    ),
+    hide_index=True,
+    column_config={
+        "name": t("village", lang),
+        "service_type": t("service_type", lang),
+        "population": t("population", lang),
+        "old_service_name": t("old_nearest", lang),
+        "old_distance_km": t("before", lang) + " (km)",
+        "new_service_name": t("new_nearest", lang),
+        "new_distance_km": t("after", lang) + " (km)",
+        "change_km": t("change", lang) + " (km)",
+    },
+    key="scenario_villages",
+)
+ui.source_caption("services", "villages")

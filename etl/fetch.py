@@ -13,6 +13,7 @@ How a run keeps the last good data:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
@@ -214,10 +215,8 @@ def _prune_empty(path: Path, stop: Path) -> None:
         except OSError:
             return
         path = path.parent
-    try:
+    with contextlib.suppress(OSError):
         stop.rmdir()
-    except OSError:
-        pass
 
 
 def read_raw(source: str, dataset: str) -> list[RawItem]:
@@ -361,7 +360,6 @@ def parse_scope(unit: str) -> tuple[str | None, int | None]:
     m_c = re.search(r"county-(\d{2})", unit)
     m_s = re.search(r"since-(\d{4})", unit)
     return (m_c.group(1) if m_c else None, int(m_s.group(1)) if m_s else None)
-
 
 
 @dataclass
@@ -559,7 +557,7 @@ def print_summary(run: FetchRun, out: TextIO) -> None:
 def data_status() -> pd.DataFrame:
     """Per dataset/source: observed (fetched raw data present) or modelled/seed, retrieved date, raw file count."""
     rows = []
-    for source, steps in STEPS.items():
+    for steps in STEPS.values():
         for step in steps:
             mod = step_module(step)
             manifests = unit_manifests(mod.SOURCE, mod.DATASET)

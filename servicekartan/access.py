@@ -636,6 +636,13 @@ _AREA_COLUMNS: tuple[str, ...] = (
 )
 
 
+_FLOAT_COLUMNS = frozenset(
+    {"population", "threshold", "pop_before", "pop_after", "pop_change"}
+    | {f"{a}_{b}" for a in ("old", "new") for b in ("distance_km", "road_km", "minutes")}
+    | {"change_km"}
+)
+
+
 def _take_ids(ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """ids[pos] as an object array, None where pos < 0."""
     out = np.full(len(pos), None, dtype=object)
@@ -647,7 +654,7 @@ def _take_ids(ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
 def _concat(parts: list[dict], columns: Sequence[str]) -> pd.DataFrame:
     """Column dicts (arrays or scalars) -> one frame, without a pandas concat per part."""
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.DataFrame({c: pd.Series(dtype=float if c in _FLOAT_COLUMNS else object) for c in columns})
     lengths = [max((len(x) for x in p.values() if isinstance(x, np.ndarray)), default=1) for p in parts]
     data = {}
     for c in columns:

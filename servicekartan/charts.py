@@ -16,14 +16,28 @@ SEQ_SCALE = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#d9d9d9"
 
 
+def wrap(text: str, width: int = 48) -> str:
+    """Break a long title into lines (plotly titles do not wrap by themselves)."""
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
 def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height: int = 480) -> go.Figure:
     """Common look: title, Swedish/English separators, the source as an annotation under the plot."""
+    lines = wrap(title).count("<br>")
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
+        title={"text": wrap(title), "x": 0.01, "xanchor": "left", "font": {"size": 18}},
         separators=fmt.plotly_separators(lang),
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 60 if source else 20},
+        margin={"l": 10, "r": 10, "t": 50 + 22 * lines, "b": 60 if source else 20},
         paper_bgcolor="white",
         plot_bgcolor="white",
     )
@@ -271,10 +285,15 @@ def village_map(
                     name="",
                 )
             )
-    lat0, lat1 = float(v["lat"].min()), float(v["lat"].max())
-    lon0, lon1 = float(v["lon"].min()), float(v["lon"].max())
-    box = {"geometry": {"type": "Polygon", "coordinates": [[[lon0 - 0.05, lat0 - 0.03], [lon1 + 0.05, lat1 + 0.03]]]}}
-    center, zoom = view_for([box], height=height)
+    if outlines is not None and outlines["features"]:
+        center, zoom = view_for(outlines["features"], height=height)
+    else:
+        lat0, lat1 = float(v["lat"].min()), float(v["lat"].max())
+        lon0, lon1 = float(v["lon"].min()), float(v["lon"].max())
+        box = {
+            "geometry": {"type": "Polygon", "coordinates": [[[lon0 - 0.05, lat0 - 0.03], [lon1 + 0.05, lat1 + 0.03]]]}
+        }
+        center, zoom = view_for([box], height=height)
     fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, showlegend=False)
     return base_layout(fig, title, lang, source, height=height)
 
@@ -360,3 +379,43 @@ def population_line(series: pd.DataFrame, title: str, lang: str, source: str = "
     fig.update_xaxes(dtick=1 if len(series) < 12 else 5, showgrid=False)
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
     return base_layout(fig, title, lang, source, height=320)
+
+
+def band_bars(bands: pd.DataFrame, title: str, lang: str, color: str = "#0072B2", source: str = "") -> go.Figure:
+    """Population per distance band; the 'no service' band in grey."""
+    colors = [color] * len(bands)
+    if len(bands) and not str(bands["band"].iloc[-1]).endswith("km"):
+        colors[-1] = MISSING_GREY
+    fig = go.Figure(
+        go.Bar(
+            x=bands["band"],
+            y=bands["population"],
+            marker_color=colors,
+            text=[fmt.number(v, lang) for v in bands["population"]],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_yaxes(gridcolor="#eee", rangemode="tozero")
+    return base_layout(fig, title, lang, source, height=380)
+
+
+def scenario_bars(changes: pd.DataFrame, labels: dict[str, str], title: str, lang: str, unit: str = "km") -> go.Figure:
+    """Change in population beyond each threshold (positive = more people far away), grouped by service type."""
+    fig = go.Figure()
+    for stype, g in changes.groupby("service_type", sort=False):
+        fig.add_trace(
+            go.Bar(
+                x=[f"> {fmt.number(t, lang)} {unit}" for t in g["threshold"]],
+                y=g["pop_change"],
+                name=labels.get(stype, stype),
+                marker_color=SERVICE_COLORS.get(stype, "#777"),
+                text=[fmt.signed(v, lang) for v in g["pop_change"]],
+                textposition="outside",
+                cliponaxis=False,
+            )
+        )
+    fig.add_hline(y=0, line_color="#444")
+    fig.update_yaxes(gridcolor="#eee")
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    return base_layout(fig, title, lang, height=380)

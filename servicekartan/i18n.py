@@ -211,3 +211,49 @@ STRINGS.update(
         "min_population": ("Minsta befolkning", "Minimum population"),
     }
 )
+
+STRINGS.update(
+    {
+        "bands_title": ("Befolkning efter avstånd till {s}, {y}", "Population by distance to {s}, {y}"),
+        "beyond_per_kommun": (
+            "Invånare längre än {n} km från {s} per kommun, {y}",
+            "People farther than {n} km from {s} per municipality, {y}",
+        ),
+        "trend_title": ("Andel längre än {n} km från {s} över tid", "Share farther than {n} km from {s} over time"),
+        "whatif": ("Tänk om …", "What if …"),
+        "whatif_help": (
+            "Stäng en servicepunkt eller öppna en ny (t.ex. en servicepunkt med paket och kontanter i en by) och se direkt vilka byar som påverkas.",
+            "Close a service point or open a new one (e.g. a servicepunkt offering parcels and cash in a village) and see at once which villages are affected.",
+        ),
+        "close_services": ("Stäng servicepunkter", "Close service points"),
+        "open_in_village": ("Öppna ny service i byn", "Open a new service in the village"),
+        "open_types": ("Servicetyper som den nya punkten erbjuder", "Service types the new point offers"),
+        "no_change": ("Välj något att stänga eller öppna.", "Choose something to close or open."),
+        "affected_villages": ("Påverkade byar", "Affected villages"),
+        "change_beyond": (
+            "Förändring av antal invånare längre bort än gränsen",
+            "Change in people farther than the threshold",
+        ),
+        "before": ("Före", "Before"),
+        "after": ("Efter", "After"),
+        "change": ("Förändring", "Change"),
+        "old_nearest": ("Närmast före", "Nearest before"),
+        "new_nearest": ("Närmast efter", "Nearest after"),
+        "threshold": ("Gräns", "Threshold"),
+        "share_beyond": ("Andel längre bort (%)", "Share farther (%)"),
+        "pop_beyond": ("Invånare längre bort", "People farther"),
+        "people": ("invånare", "people"),
+        "scenario_summary": (
+            "{p} invånare i {n} byar får längre till närmaste {s}.",
+            "{p} people in {n} villages get farther to the nearest {s}.",
+        ),
+        "scenario_summary_better": (
+            "{p} invånare i {n} byar får närmare till {s}.",
+            "{p} people in {n} villages get closer to {s}.",
+        ),
+        "select_on_map": (
+            "Tips: klicka på en by på kartan för att öppna dess profil.",
+            "Tip: click a village on the map to open its profile.",
+        ),
+    }
+)

@@ -681,9 +681,8 @@ class Projection:
     target_year: int
     value_at_target_year: float
     reaches_by_target_year: bool
-    reach_year: (
-        int | None
-    )  # first whole year (≥ first fitted year) the line meets the target; None = never (or after 2100)
+    # First whole year (≥ the first fitted year) the line meets the target; None = never (or after 2100).
+    reach_year: int | None
 
     def value_at(self, year: float) -> float:
         return self.intercept + self.slope * year
@@ -710,8 +709,10 @@ def project(
         return None
     x = seg["year"].to_numpy(float)
     y = seg["value"].to_numpy(float)
-    slope, intercept = np.polyfit(x, y, 1)
-    slope, intercept = float(slope), float(intercept)
+    # Ordinary least squares on centred years: slope = Sxy / Sxx, line through (mean year, mean value).
+    xm, ym = x.mean(), y.mean()
+    slope = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
+    intercept = float(ym - slope * xm)
     if abs(slope) < 1e-9 * max(1.0, float(np.abs(y).max())):
         slope, intercept = 0.0, float(y.mean())  # flat: rounding noise must not invent a far-off crossing
     at_target = intercept + slope * target_year
@@ -1094,3 +1095,39 @@ def summary_table(
     for c in ("latest_year", "first_met_year", "target_year"):
         out[c] = out[c].astype("Int64")
     return out
+
+
+def status_by_area(
+    indicators: pd.DataFrame,
+    target: Target | Mapping[str, object] | pd.Series,
+    *,
+    level: str | None = "municipality",
+    area_codes: Iterable[str] | None = None,
+    as_of: int | None = None,
+    n_last: int = N_LAST,
+) -> pd.DataFrame:
+    """One target evaluated on every area that has its indicator (e.g. the 95 % goal per kommun from
+    Kolada N07900): one summary row (SUMMARY_COLUMNS) per area, for a table or a map coloured by `light`.
+
+    `level` filters the indicators' `level` column (None = any); `area_codes` restricts the areas.
+    """
+    t = target if isinstance(target, Target) else Target.from_row(target)
+    sel = indicators[indicators["indicator_id"] == t.indicator_id]
+    if level is not None and "level" in sel.columns:
+        sel = sel[sel["level"] == level]
+    if area_codes is not None:
+        sel = sel[sel["area_code"].isin(list(area_codes))]
+    cols = [c for c in ("year", "value", "unit", "source", "quality") if c in sel.columns]
+    rows = [
+        status_row(evaluate(prepare_series(g[cols], t.indicator_id), t, as_of=as_of, n_last=n_last), str(code))
+        for code, g in sel.groupby("area_code", sort=True)
+    ]
+    out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    for c in ("latest_year", "first_met_year", "target_year"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def method_text(lang: str = "sv", n_last: int = N_LAST) -> str:
+    """The projection and status method in one paragraph, for the page caption."""
+    return (METHOD_SV if lang == "sv" else METHOD_EN).format(n=n_last)

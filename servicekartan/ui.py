@@ -374,11 +374,12 @@ def current_area() -> str:
 
 
 def page_header(title_key: str) -> str:
-    """Title (with the area's name), URL warnings, and the exit button in presenter mode; returns lang."""
+    """Title, URL warnings and, in presenter mode, the slide deck instead of the page; returns the language."""
     language = lang()
-    if presenting() and st.button("✕ " + t("presenter_mode", language), key="_exit_present"):
-        st.session_state["present"] = False
-        st.rerun()
+    if presenting():
+        show_url_warnings()
+        presenter_deck(language)
+        st.stop()
     st.title(t(title_key, language))
     show_url_warnings()
     return language
@@ -420,3 +421,108 @@ def fetch_status() -> pd.DataFrame | None:
         return data_status()
     except Exception:  # a damaged lock file must not break the page
         return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _access_model(directory: str, mtimes: tuple[float, ...]):  # noqa: ANN202 - heavy object, built once per data version
+    from servicekartan.access import AccessModel
+
+    return AccessModel(load("villages"), load("services"), load("population"))
+
+
+def access_model():
+    """The national access model (KD-trees and base distances) shared by every session, rebuilt when data changes."""
+    names = ("villages", "services", "population")
+    return _access_model(str(paths.processed_dir()), tuple(_mtime(n) for n in names))
+
+
+# ---------------------------------------------------------------- presenter mode
+
+
+def _state(key: str) -> Any:
+    """A selection from this session, else from the URL (presenter mode may open before the page that owns it)."""
+    value = st.session_state.get(key)
+    return value if value not in (None, "") else st.query_params.get(key)
+
+
+def _int_or(raw: Any, default: int | None) -> int | None:
+    try:
+        return int(str(raw)[:6])
+    except (TypeError, ValueError):
+        return default
+
+
+def slide_context(language: str):
+    from servicekartan import slides
+    from servicekartan.definitions import SERVICE_TYPE_IDS
+
+    frames = {n: load(n) for n in ("villages", "population", "services", "indicators", "village_access")}
+    svc = _state("svc")
+    return slides.Context(
+        frames=frames,
+        lang=language,
+        area=current_area(),
+        village=_state("village"),
+        service_type=svc if svc in SERVICE_TYPE_IDS else "grocery",
+        km=_int_or(_state("km"), 10) or 10,
+        year=_int_or(_state("year"), None),
+        names=region_names(),
+        geojson=geojson("municipality"),
+    )
+
+
+def _exit_presenter() -> None:
+    st.session_state["present"] = False
+
+
+def presenter_deck(language: str) -> None:
+    """One large chart per screen, previous/next through the deck (`deck=` in the URL), PNG/SVG downloads."""
+    from servicekartan import export, slides
+
+    deck, unknown = slides.parse_deck(st.query_params.get("deck"))
+    for u in unknown:
+        warn_param("deck", u)
+    show_url_warnings()
+    n = len(deck)
+    url_value("slide", range(1, n + 1), 1, parse=int)
+    idx = int(st.session_state["slide"])
+    nav = st.columns([1, 1, 1, 6, 2])
+    if nav[0].button("◀", key="_prev", disabled=idx <= 1, help="Föregående" if language == "sv" else "Previous"):
+        st.session_state["slide"] = idx - 1
+        st.rerun()
+    nav[1].markdown(f"**{idx} / {n}**")
+    if nav[2].button("▶", key="_next", disabled=idx >= n, help="Nästa" if language == "sv" else "Next"):
+        st.session_state["slide"] = idx + 1
+        st.rerun()
+    nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter)
+    sync_url("slide", idx, 1)
+    sync_url("deck", ",".join(deck), ",".join(slides.DEFAULT_DECK))
+    slide = slides.build(deck[idx - 1], slide_context(language))
+    if slide.modelled:
+        modelled_badge()
+    if slide.figure is not None:
+        slide.figure.update_layout(height=640, font={"size": 18}, title={"font": {"size": 28}})
+        st.plotly_chart(slide.figure, key=f"slide_{slide.kind}", config={"displayModeBar": False})
+    if slide.note:
+        st.markdown(slide.note)
+    source = source_line(slide.sources, language)
+    st.caption(source)
+    if slide.figure is not None:
+        d1, d2, _ = st.columns([1, 1, 6])
+        fig = slide.figure
+        d1.download_button(
+            "PNG",
+            lambda: export.image(fig, "png", source),
+            f"servicekartan_{slide.kind}.png",
+            "image/png",
+            on_click="ignore",
+            key="_png",
+        )
+        d2.download_button(
+            "SVG",
+            lambda: export.image(fig, "svg", source),
+            f"servicekartan_{slide.kind}.svg",
+            "image/svg+xml",
+            on_click="ignore",
+            key="_svg",
+        )

@@ -157,3 +157,57 @@ def data_freshness(metas: dict[str, dict], rows: dict[str, int]) -> pd.DataFrame
             }
         )
     return pd.DataFrame(out)
+
+
+DISTANCE_BANDS: tuple[float, ...] = (0, 2, 5, 10, 15, 20, 25)
+
+
+def distance_bands(table: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
+    """Population per straight-line distance band (0–2, 2–5, … , >25 km, and 'no service' when missing)."""
+    edges = list(DISTANCE_BANDS) + [float("inf")]
+    labels = [f"{a:g}–{b:g} km" for a, b in zip(edges[:-2], edges[1:-1], strict=True)] + [f">{edges[-2]:g} km"]
+    d = table["distance_km"]
+    band = pd.cut(d, bins=edges, labels=labels, right=False, include_lowest=True)
+    pop = table["population"].fillna(0)
+    out = pop.groupby(band, observed=False).sum().reindex(labels).fillna(0)
+    missing = float(pop[d.isna()].sum())
+    res = pd.DataFrame({"band": labels, "population": out.to_numpy()})
+    if missing:
+        res.loc[len(res)] = ["ingen service" if lang == "sv" else "no service", missing]
+    return res
+
+
+def beyond_by_kommun(
+    indicators: pd.DataFrame, area: str, threshold_km: int, service_type: str, year: int
+) -> pd.DataFrame:
+    """Population and share beyond the threshold per kommun in the area, for a year (sortable table rows)."""
+    pid, sid = f"pop_beyond_{threshold_km}km_{service_type}", f"share_beyond_{threshold_km}km_{service_type}"
+    rows = indicators[
+        indicators["indicator_id"].isin([pid, sid])
+        & (indicators["level"] == "municipality")
+        & (indicators["year"] == year)
+    ]
+    if area != COUNTRY_CODE:
+        rows = rows[rows["area_code"].str.startswith(area)]
+    wide = rows.pivot_table(index="area_code", columns="indicator_id", values="value", aggfunc="first")
+    wide = wide.reindex(columns=[pid, sid]).rename(columns={pid: "pop_beyond", sid: "share_beyond"})
+    return wide.reset_index().sort_values("pop_beyond", ascending=False, ignore_index=True)
+
+
+def trend(indicators: pd.DataFrame, area: str, indicator_id: str) -> pd.DataFrame:
+    rows = indicators[(indicators["area_code"] == area) & (indicators["indicator_id"] == indicator_id)]
+    return rows.sort_values("year")[["year", "value", "quality"]]
+
+
+def scenario_areas(areas: pd.DataFrame, area: str, unit: str = "km") -> pd.DataFrame:
+    """The scenario's change in population beyond each threshold for the chosen area (or Sverige)."""
+    a = areas[(areas["unit"] == unit) & (areas["area_code"] == area)]
+    return a[["service_type", "threshold", "pop_before", "pop_after", "pop_change", "share_before", "share_after"]]
+
+
+def active_services(services: pd.DataFrame, area: str, service_type: str, year: int) -> pd.DataFrame:
+    """Services of a type active in a year within an area (for the close-a-service list)."""
+    s = services[(services["service_type"] == service_type) & area_mask(services, area)]
+    opened = s["opened"].fillna(-10_000)
+    closed = s["closed"].fillna(10_000)
+    return s[(opened <= year) & (year < closed)].sort_values("name")

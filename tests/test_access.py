@@ -70,15 +70,17 @@ def brute_force(villages: pd.DataFrame, services: pd.DataFrame, stype: str, year
     return np.sqrt(dx**2 + dy**2).min(axis=1) / 1000.0
 
 
-def area_beyond(model: AccessModel, year: int, stype: str, thr: float, unit: str) -> dict[tuple[str, str], float]:
-    """Recomputed from a model's full state: population beyond a threshold per (level, area)."""
-    stt = model.state(year, stype)
-    w = model._year_weights(year)[0] * model._is_beyond(stt.dist_m, thr, unit)
-    v = model.villages
-    out: dict[tuple[str, str], float] = {("country", "00"): float(w.sum())}
-    for level, col in (("municipality", "municipality_code"), ("county", "county_code")):
-        for code, val in pd.Series(w).groupby(v[col].to_numpy()).sum().items():
-            out[(level, code)] = float(val)
+def area_beyond(
+    dist: dict, villages: list[dict], pops: list[int], stype: str, thr: float, unit: str
+) -> dict[tuple[str, str], float]:
+    """By hand from a full table's distances: population beyond a threshold per (level, area); no service = beyond."""
+    out: dict[tuple[str, str], float] = {}
+    for v, pop in zip(villages, pops, strict=True):
+        km = dist[(v["village_id"], stype)]
+        value = km if unit == "km" else km * 1.3 / 70 * 60
+        w = pop if (np.isnan(value) or value > thr) else 0
+        for key in (("country", "00"), ("municipality", v["municipality_code"]), ("county", v["county_code"])):
+            out[key] = out.get(key, 0.0) + w
     return out
 
 
@@ -206,36 +208,35 @@ def test_scenario_equals_recompute_from_scratch(world, data):
     new_services = pd.concat(
         [
             services[~services["service_id"].isin(close)],
-            make_services(added).assign(service_id=lambda d: "N" + d["service_id"]),
+            make_services(added).assign(service_id=[f"N{i:03d}" for i in range(len(added))]),
         ],
         ignore_index=True,
     )
     fresh_model = AccessModel(villages, new_services, population, types=TYPES)
     fresh = fresh_model.table([year]).set_index(["village_id", "service_type"])
 
-    affected = set(zip(res.villages["village_id"], res.villages["service_type"], strict=True))
-    for key in base.index:
-        old, new = base.loc[key, "distance_km"], fresh.loc[key, "distance_km"]
-        if key in affected:
-            row = res.villages[(res.villages["village_id"] == key[0]) & (res.villages["service_type"] == key[1])].iloc[
-                0
-            ]
-            assert row["old_distance_km"] == pytest.approx(old, nan_ok=True)
-            assert row["new_distance_km"] == pytest.approx(new, nan_ok=True, abs=1e-9)
-        else:  # not recomputed: must be unchanged from scratch too
-            assert new == pytest.approx(old, nan_ok=True, abs=1e-9), key
-    # Area changes equal the difference of full recomputations.
+    r = res.villages.set_index(["village_id", "service_type"])
+    assert not r.index.duplicated().any()
+    cmp = base[["distance_km"]].join(fresh[["distance_km"]], rsuffix="_new")
+    hit = cmp.index.isin(r.index)
+    # Villages not recomputed must be unchanged in the from-scratch table too (NaN == NaN).
+    np.testing.assert_allclose(cmp["distance_km_new"][~hit], cmp["distance_km"][~hit], atol=1e-9)
+    sub = cmp[hit].join(r[["old_distance_km", "new_distance_km"]])
+    np.testing.assert_allclose(sub["old_distance_km"], sub["distance_km"], atol=1e-9)
+    np.testing.assert_allclose(sub["new_distance_km"], sub["distance_km_new"], atol=1e-9)
+    # Area changes equal the difference of two full recomputations (from the tables, by hand).
+    vrec = villages.to_dict("records")
+    d_base, d_fresh = base["distance_km"].to_dict(), fresh["distance_km"].to_dict()
+    area_rows = res.areas.to_dict("records")
     for stype in TYPES:
         for thr, unit in [(float(t), "km") for t in thresholds_km] + [(float(t), "min") for t in thresholds_min]:
-            before = area_beyond(model, year, stype, thr, unit)
-            after = area_beyond(fresh_model, year, stype, thr, unit)
-            rows = res.areas[
-                (res.areas["service_type"] == stype) & (res.areas["threshold"] == thr) & (res.areas["unit"] == unit)
-            ]
-            for _, r in rows.iterrows():
-                assert r["pop_before"] == pytest.approx(before[(r["level"], r["area_code"])])
-                assert r["pop_after"] == pytest.approx(after[(r["level"], r["area_code"])])
-            listed = {(r["level"], r["area_code"]) for _, r in rows.iterrows()}
+            before = area_beyond(d_base, vrec, pops, stype, thr, unit)
+            after = area_beyond(d_fresh, vrec, pops, stype, thr, unit)
+            rows = [r for r in area_rows if r["service_type"] == stype and r["threshold"] == thr and r["unit"] == unit]
+            for row in rows:
+                assert row["pop_before"] == pytest.approx(before[(row["level"], row["area_code"])])
+                assert row["pop_after"] == pytest.approx(after[(row["level"], row["area_code"])])
+            listed = {(row["level"], row["area_code"]) for row in rows}
             for area, val in before.items():
                 if area not in listed:
                     assert after[area] == pytest.approx(val), (stype, thr, unit, area)

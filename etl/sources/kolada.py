@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import pandas as pd
 
-from etl.sources.http import FetchError, Fetched, HttpStatusError, Session
+from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 
 BASE = "https://api.kolada.se/v3"
 MAX_IDS = 25
@@ -96,8 +96,11 @@ class Kolada:
                 if err.status in (400, 404)
                 else "rerun later (the run resumes)"
             )
-            raise KoladaError(f"Kolada answered HTTP {err.status} for {err.url}: {err.body[:200]}. What to change: {hint}.", err.url) from err
-        check_page(f.payload, f.url) if "/data/" in url else None
+            raise KoladaError(
+                f"Kolada answered HTTP {err.status} for {err.url}: {err.body[:200]}. What to change: {hint}.", err.url
+            ) from err
+        if "/data/" in url:
+            check_page(f.payload, f.url)
         return f
 
     def next_url(self, payload: dict) -> str | None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.sources.http import FetchError, Fetched, HttpStatusError, Session
+from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 
 INTERPRETER = "https://overpass-api.de/api/interpreter"
 STATUS = "https://overpass-api.de/api/status"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.sources.http import FetchError, Fetched, HttpStatusError, Session
+from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 
 V2_BASE = "https://statistikdatabasen.scb.se/api/v2"
 V1_BASE = "https://api.scb.se/OV0104/v1/doris"
@@ -216,7 +216,9 @@ def _jsonstat_attrs(ds: Mapping, ids: list[str]) -> dict:
         "updated": ds.get("updated", ""),
         "table": px.get("tableid", "") if isinstance(px, Mapping) else "",
         "dimension_labels": {d: dims[d].get("label", d) for d in ids},
-        "labels": {d: {str(k): str(v) for k, v in ((dims[d].get("category") or {}).get("label") or {}).items()} for d in ids},
+        "labels": {
+            d: {str(k): str(v) for k, v in ((dims[d].get("category") or {}).get("label") or {}).items()} for d in ids
+        },
         "units": units,
         "notes": notes,
         "mandatory_notes": mandatory,
@@ -602,6 +604,7 @@ class PxWeb:
         lang: str = "sv",
         max_cells: int | None = None,
         use_v2: bool = True,
+        v1_format: str = "json-stat2",
     ) -> None:
         self.session = session or Session(rate=DEFAULT_RATE)
         if self.session.limiter is None:
@@ -611,6 +614,7 @@ class PxWeb:
         self.lang = lang
         self.max_cells_override = max_cells
         self.use_v2 = use_v2
+        self.v1_format = v1_format  # "json-stat2" (default), "json-stat" or "json"; all three are parsed
         self._config: dict[str, ApiConfig] = {}
         self.events: list[str] = []
 
@@ -663,12 +667,25 @@ class PxWeb:
         return f"{self.v1_base}/{self.lang}/ssd/{path.strip('/')}"
 
     def config_v1(self, path: str) -> tuple[ApiConfig, Fetched | None]:
+        """`?config` on a table path; an installation that does not answer it gets SCB's documented limits."""
         if "v1" in self._config:
             return self._config["v1"], None
-        f = self._get(self.v1_url(path) + "?config", path)
-        cfg = self._apply_config(config_from_v1(f.payload))
+        f: Fetched | None = None
+        try:
+            f = self._get(self.v1_url(path) + "?config", path)
+            cfg = self._apply_config(config_from_v1(f.payload))
+        except (PxWebError, AttributeError, TypeError, ValueError) as exc:
+            self.events.append(f"v1 ?config of {path} unavailable ({exc}); using SCB's documented limits")
+            f, cfg = None, self._apply_config(ApiConfig(api="v1"))
         self._config["v1"] = cfg
         return cfg, f
+
+    def query_v1(self, path: str, query: dict) -> Fetched:
+        """POST a v1 query body as given (`{"query": [...], "response": {"format": ...}}`), e.g. a saved query."""
+        try:
+            return self.session.post(self.v1_url(path), json_body=query)
+        except HttpStatusError as err:
+            raise problem_error(err, path) from err
 
     def list_v1(self, path: str = "") -> list[dict]:
         """v1 folder listing -> [{id, type ('l' folder / 't' table), text, updated?}]."""
@@ -747,7 +764,7 @@ class Table:
             params = {}
             body = {
                 "query": [{"code": d, "selection": {"filter": "item", "values": codes}} for d, codes in sel.items()],
-                "response": {"format": "json-stat2"},
+                "response": {"format": self.client.v1_format},
             }
         return url, params, body
 
@@ -772,7 +789,9 @@ class Table:
 
     def fetch(self, selection: Selection, eliminate: Iterable[str] = ()) -> pd.DataFrame:
         """Plan, send every part (paced), check and merge -> one long frame."""
-        return merge_frames([jsonstat2_to_frame(self.query(q).payload) for q in self.plan(selection, eliminate)], self.meta)
+        return merge_frames(
+            [response_to_frame(self.query(q).payload) for q in self.plan(selection, eliminate)], self.meta
+        )
 
 
 def check_response(payload: Any, dq: DataQuery, url: str = "") -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl import seed
+from etl.steps import kolada_kpis
 from servicekartan import catalog
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import COUNTRY_CODE, QUALITY_OBSERVED
@@ -66,7 +67,10 @@ def build() -> Dataset:
         from servicekartan.indicators import access_indicators
 
         parts.append(access_indicators(catalog.read("village_access"), villages, population))
-    df = pd.concat(parts, ignore_index=True).sort_values(["indicator_id", "area_code", "year"], ignore_index=True)
+    kolada = kolada_kpis.load_indicators()  # fetched Kolada KPIs (data/raw/kolada), empty if none
+    parts += [kolada] if len(kolada) else []
+    df = pd.concat(parts, ignore_index=True).drop_duplicates(["area_code", "year", "indicator_id"], keep="first")
+    df = df.sort_values(["indicator_id", "area_code", "year"], ignore_index=True)
     prov = Provenance(
         source="SCB (tätorter), PTS (broadband, national)",
         licence="CC0 (SCB); public facts (PTS)",
@@ -76,4 +80,9 @@ def build() -> Dataset:
         method="Sums over tätorter; broadband shares as published (base changed from population to households in 2014)",
         quality="mixed",
     )
+    if len(kolada):
+        prov.source += ", Kolada (" + ", ".join(sorted(kolada_kpis.KPIS)) + ")"
+        prov.licence += "; CC BY 4.0 (Kolada)"
+        prov.attribution += "; " + kolada_kpis.ATTRIBUTION
+        prov.origin += "; data/raw/kolada/"
     return Dataset(NAME, df, prov)

@@ -134,23 +134,30 @@ def load_raw(villages: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def overlay(services: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
-    """Observed OSM rows replace every other row of the same service type in the same län.
+    """Observed OSM rows replace the modelled rows (and older OSM extracts) of the same type in the same län.
 
     Only (län, type) pairs where OSM has at least one point are replaced: elsewhere the modelled layer and
     the seed's observed rows stay, so a type OSM barely maps (e.g. cash_deposit) never reads as "none".
+    Other observed rows (e.g. recorded servicepunkter) are always kept.
     """
     if observed.empty:
         return services
     covered = set(zip(observed["lan"], observed["service_type"], strict=True))
     lan = services["municipality_code"].astype(str).str[:2]
-    drop = np.array([(la, t) in covered for la, t in zip(lan, services["service_type"], strict=True)], dtype=bool)
+    in_covered = np.array([(la, t) in covered for la, t in zip(lan, services["service_type"], strict=True)], dtype=bool)
+    replaceable = (services["quality"] != QUALITY_OBSERVED).to_numpy() | services["service_id"].str.startswith(
+        "osm:"
+    ).to_numpy()
+    drop = in_covered & replaceable
     obs = observed.drop(columns="lan")
     obs = obs[~obs["service_id"].isin(services.loc[~drop, "service_id"])]
     return pd.concat([services[~drop], obs], ignore_index=True).sort_values("service_id", ignore_index=True)
 
 
 def retrieved_dates(observed: pd.DataFrame) -> str:
-    dates = sorted({s.removeprefix(SOURCE_PREFIX).strip() for s in observed["source"].unique()}) if len(observed) else []
+    dates = (
+        sorted({s.removeprefix(SOURCE_PREFIX).strip() for s in observed["source"].unique()}) if len(observed) else []
+    )
     return dates[0] if len(dates) == 1 else (f"{dates[0]} – {dates[-1]}" if dates else "")
 
 

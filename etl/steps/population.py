@@ -7,6 +7,7 @@ import copy
 import pandas as pd
 
 from etl import seed
+from etl.steps import scb_population
 from servicekartan.catalog import Dataset
 
 NAME = "population"
@@ -27,4 +28,9 @@ def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
 def build() -> Dataset:
     prov = copy.deepcopy(seed.PROVENANCE["tatorter_2020_scb.csv"])
     prov.method = "Population per tätort as published by SCB (31 Dec 2020)"
-    return Dataset(NAME, transform(seed.tatorter()), prov)
+    df, note = scb_population.overlay(transform(seed.tatorter()))  # fetched SCB series from data/raw, if any
+    if note:
+        prov.source += "; SCB PxWeb API (TAB638/TAB5557, MI0810/MI0811)"
+        prov.origin += "; data/raw/scb/"
+        prov.method += f"; {note}"
+    return Dataset(NAME, df, prov)

@@ -89,7 +89,7 @@ def fetch(ctx: FetchContext, unit: str) -> None:
                 f"{table.ident}-data-{q.part}of{q.parts}",
                 "POST",
                 q.url,
-                lambda q=q: table.query(q),
+                lambda q=q, table=table: table.query(q),
                 params=q.params,
                 body=q.body,
                 info={"table": table.ident, "api": table.api, "part": q.part, "parts": q.parts},
@@ -112,7 +112,7 @@ def transform(raw: list[RawItem]) -> pd.DataFrame:
     for item in raw:
         if item.kind != "data":
             continue
-        frame = pxweb.jsonstat2_to_frame(item.payload)
+        frame = pxweb.response_to_frame(item.payload)
         table = item.info.get("table") or frame.attrs.get("table") or "SCB"
         time_dim = (frame.attrs.get("roles", {}).get("time") or ["Tid"])[0]
         df = pd.DataFrame(
@@ -143,3 +143,38 @@ def load_raw() -> pd.DataFrame:
 def run(county: str | None = None, since: int | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
     run_fetch(["scb"], Options(county=county, since=since), steps=["scb_population"], out=out)
     return load_raw()
+
+
+def overlay(seed_rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Seed population rows + fetched SCB series (kommun/län/riket; tätort/småort years) -> rows, and a note.
+
+    Fetched village rows are kept only for places in the built `villages` dataset (validation joins on it);
+    a fetched figure replaces the seed's for the same place and year.
+    """
+    from etl.steps import scb_tatorter
+    from servicekartan import catalog
+
+    regions = load_raw()
+    series = scb_tatorter.load_series()
+    village_rows = pd.DataFrame(columns=seed_rows.columns)
+    if len(series):
+        known = (
+            set(catalog.read("villages", columns=["village_id"])["village_id"]) if catalog.exists("villages") else set()
+        )
+        s = series[series["village_id"].isin(known) & series["population"].notna()]
+        village_rows = pd.DataFrame(
+            {
+                "area_code": s["village_id"],
+                "year": s["year"].astype("int64"),
+                "level": "village",
+                "population": s["population"].astype(float),
+                "source": s["source"],
+            }
+        )
+    fetched = [f for f in (regions, village_rows) if len(f)]
+    if not fetched:
+        return seed_rows, ""
+    df = pd.concat([*fetched, seed_rows], ignore_index=True).drop_duplicates(["area_code", "year"], keep="first")
+    df = df.sort_values(["area_code", "year"], ignore_index=True)
+    note = f"SCB PxWeb: {len(regions):,} kommun/län/riket rows, {len(village_rows):,} tätort/småort rows"
+    return df, note

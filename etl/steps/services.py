@@ -7,6 +7,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from etl import seed
+from etl.steps import osm_services
 from servicekartan import catalog, geo
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import QUALITY_OBSERVED
@@ -64,6 +65,8 @@ def build() -> Dataset:
     points = servicepoint_services(catalog.read("servicepoints")) if catalog.exists("servicepoints") else None
     parts = [health, modelled] + ([points] if points is not None and len(points) else [])
     df = pd.concat(parts, ignore_index=True).sort_values("service_id", ignore_index=True)
+    observed = osm_services.load_raw(villages)  # fetched OSM points (data/raw/osm), empty if none
+    df = osm_services.overlay(df, observed)
     prov = Provenance(
         source="OpenStreetMap (pharmacy, health) + modelled estimate (" + ", ".join(MODEL_THRESHOLDS) + ")",
         licence="ODbL 1.0 (OpenStreetMap rows); CC0 (modelled rows derived from SCB tätorter)",
@@ -73,4 +76,9 @@ def build() -> Dataset:
         method="Observed OSM health points; modelled points per tätort by a population rule (see Om/Method)",
         quality="mixed",
     )
+    if len(observed):
+        prov.source += f"; {osm_services.SOURCE_PREFIX} {osm_services.retrieved_dates(observed)} (ODbL)"
+        prov.origin += "; data/raw/osm/services/"
+        prov.retrieved += f"; {osm_services.retrieved_dates(observed)} (Overpass)"
+        prov.method += "; observed Overpass points replace other rows of their type in each län they cover"
     return Dataset(NAME, df, prov)

@@ -7,6 +7,7 @@ import copy
 import pandas as pd
 
 from etl import seed
+from etl.steps import scb_tatorter
 from servicekartan.catalog import Dataset
 
 NAME = "villages"
@@ -32,4 +33,8 @@ def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
 def build() -> Dataset:
     prov = copy.deepcopy(seed.PROVENANCE["tatorter_2020_scb.csv"])
     prov.method = "SCB's point per tätort (SWEREF 99 TM); lat/lon converted to WGS 84"
-    return Dataset(NAME, transform(seed.tatorter()), prov)
+    df, note = scb_tatorter.overlay_villages(transform(seed.tatorter()))  # småorter from data/raw, if fetched
+    if note:
+        prov.method += f"; {note}"
+        prov.origin += "; data/raw/scb/tatorter/"
+    return Dataset(NAME, df, prov)

@@ -1,0 +1,161 @@
+"""Presenter deck: slide kinds -> (title, figure, sources, modelled) built from the datasets and the shared selection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from servicekartan import charts, fmt, views
+from servicekartan.definitions import COUNTRY_CODE, SERVICE_TYPE_IDS, service_label
+from servicekartan.i18n import indicator_label, t
+
+
+@dataclass
+class Context:
+    """What a slide may use: the loaded datasets and the user's shared selection."""
+
+    frames: dict[str, pd.DataFrame]
+    lang: str
+    area: str = COUNTRY_CODE
+    village: str | None = None
+    service_type: str = "grocery"
+    km: int = 10
+    year: int | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    geojson: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Slide:
+    kind: str
+    title: str
+    figure: go.Figure | None
+    sources: tuple[str, ...]
+    modelled: bool = False
+    note: str = ""
+
+
+def _year(ctx: Context) -> int:
+    access = ctx.frames.get("village_access")
+    years = sorted(access["year"].unique()) if access is not None else [2020]
+    return ctx.year if ctx.year in years else int(years[-1])
+
+
+def villages_population(ctx: Context) -> Slide:
+    v = views.villages_in_area(ctx.frames["villages"], ctx.frames["population"], ctx.area).head(15)
+    title = f"{t('villages_in_area', ctx.lang)}: {ctx.names.get(ctx.area, ctx.area)}"
+    fig = go.Figure(
+        go.Bar(
+            x=v["population"],
+            y=v["name"],
+            orientation="h",
+            marker_color="#0072B2",
+            text=[fmt.number(p, ctx.lang) for p in v["population"]],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=t("population", ctx.lang), gridcolor="#eee")
+    return Slide(
+        "villages_population", title, charts.base_layout(fig, title, ctx.lang, height=620), ("villages", "population")
+    )
+
+
+def village_distances(ctx: Context) -> Slide:
+    access = ctx.frames["village_access"]
+    vid = ctx.village if ctx.village in set(ctx.frames["villages"]["village_id"]) else None
+    if vid is None:
+        vid = views.villages_in_area(ctx.frames["villages"], ctx.frames["population"], ctx.area)["village_id"].iloc[0]
+    name = ctx.frames["villages"].set_index("village_id").loc[vid, "name"]
+    year = _year(ctx)
+    near = views.nearest_services(access, ctx.frames["services"], vid, year)
+    labels = {s: service_label(s, ctx.lang) for s in SERVICE_TYPE_IDS}
+    title = f"{t('distance_per_type', ctx.lang)}: {name}, {year}"
+    fig = charts.distance_bars(near, labels, title, ctx.lang, thresholds=(ctx.km,))
+    fig.update_layout(height=620)
+    return Slide(
+        "village_distances", title, fig, ("village_access", "services"), bool((near["quality"] == "modelled").any())
+    )
+
+
+def kommun_map(ctx: Context) -> Slide:
+    ind = ctx.frames["indicators"]
+    iid = f"share_beyond_{ctx.km}km_{ctx.service_type}"
+    if iid not in set(ind["indicator_id"]):
+        iid = "tatort_population"
+    years = sorted(ind.loc[(ind["indicator_id"] == iid) & (ind["level"] == "municipality"), "year"].unique())
+    year = ctx.year if ctx.year in years else int(years[-1])
+    county = ctx.area[:2] if ctx.area != COUNTRY_CODE else None
+    values = views.kommun_values(ind, iid, year, county)
+    codes = {c for c in ctx.names if len(c) == 4 and (county is None or c.startswith(county))}
+    label = indicator_label(iid, ctx.lang)
+    title = f"{label}, {year}"
+    fig = charts.area_choropleth(
+        values,
+        ctx.geojson,
+        ctx.names,
+        "%" if iid.startswith("share") else label,
+        title,
+        ctx.lang,
+        codes=codes,
+        highlight=ctx.area if len(ctx.area) == 4 else None,
+        height=620,
+    )
+    return Slide("kommun_map", title, fig, ("indicators",), bool((values["quality"] == "modelled").any()))
+
+
+def access_bands(ctx: Context) -> Slide:
+    year = _year(ctx)
+    table = views.village_table(
+        ctx.frames["villages"],
+        ctx.frames["population"],
+        ctx.frames["village_access"],
+        ctx.area,
+        year,
+        ctx.service_type,
+        ctx.km,
+    )
+    s = service_label(ctx.service_type, ctx.lang).lower()
+    title = f"{t('bands_title', ctx.lang, s=s, y=year)} — {ctx.names.get(ctx.area, ctx.area)}"
+    from servicekartan.definitions import SERVICE_COLORS
+
+    fig = charts.band_bars(
+        views.distance_bands(table, ctx.lang), title, ctx.lang, color=SERVICE_COLORS[ctx.service_type]
+    )
+    fig.update_layout(height=620)
+    return Slide("access_bands", title, fig, ("village_access",), bool((table["quality"] == "modelled").any()))
+
+
+# kind -> builder; pages and other modules add kinds with `register`.
+KINDS: dict[str, Callable[[Context], Slide]] = {
+    "villages_population": villages_population,
+    "village_distances": village_distances,
+    "kommun_map": kommun_map,
+    "access_bands": access_bands,
+}
+DEFAULT_DECK: tuple[str, ...] = ("villages_population", "village_distances", "kommun_map", "access_bands")
+
+
+def register(kind: str, builder: Callable[[Context], Slide], default: bool = True) -> None:
+    global DEFAULT_DECK
+    KINDS[kind] = builder
+    if default and kind not in DEFAULT_DECK:
+        DEFAULT_DECK = (*DEFAULT_DECK, kind)
+
+
+def parse_deck(raw: str | None) -> tuple[list[str], list[str]]:
+    """A deck from the URL (`deck=kind,kind`): (known kinds, unknown entries)."""
+    if not raw:
+        return list(DEFAULT_DECK), []
+    items = [x.strip() for x in str(raw).split(",") if x.strip()]
+    good = [x for x in items if x in KINDS]
+    return (good or list(DEFAULT_DECK)), [x for x in items if x not in KINDS]
+
+
+def build(kind: str, ctx: Context) -> Slide:
+    return KINDS[kind](ctx)

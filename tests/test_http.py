@@ -1,0 +1,143 @@
+"""The shared HTTP layer: timeout, User-Agent, retries honouring Retry-After, truncated bodies, pacing (no network)."""
+
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+import requests
+import responses
+
+from etl.sources.http import (
+    USER_AGENT,
+    HttpStatusError,
+    RateLimiter,
+    Session,
+    TransientError,
+    parse_retry_after,
+)
+from tests._fetch_support import FakeClock
+
+URL = "https://example.test/api/thing"
+
+
+@pytest.fixture()
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@responses.activate
+def test_user_agent_and_default_timeout(clock):
+    responses.add(responses.GET, URL, json={"ok": 1})
+    f = Session(clock=clock).get(URL)
+    assert f.payload == {"ok": 1} and f.status == 200
+    call = responses.calls[0]
+    assert call.request.headers["User-Agent"] == USER_AGENT == "Servicekartan/0.1 (+open-data dashboard)"
+    assert call.request.req_kwargs["timeout"] == (10.0, 120.0)
+
+
+@responses.activate
+def test_429_retry_after_seconds_is_honoured(clock):
+    responses.add(responses.GET, URL, status=429, headers={"Retry-After": "7"}, json={"title": "Too many requests"})
+    responses.add(responses.GET, URL, json={"ok": 1})
+    f = Session(clock=clock).get(URL)
+    assert f.payload == {"ok": 1}
+    assert clock.sleeps == [7.0]
+
+
+@responses.activate
+def test_503_retry_after_http_date(clock):
+    when = email.utils.formatdate(clock.wall() + 30, usegmt=True)
+    responses.add(responses.GET, URL, status=503, headers={"Retry-After": when})
+    responses.add(responses.GET, URL, json={"ok": 1})
+    Session(clock=clock).get(URL)
+    assert len(clock.sleeps) == 1 and 29 <= clock.sleeps[0] <= 31
+
+
+@responses.activate
+def test_500_backs_off_exponentially_then_succeeds(clock):
+    for _ in range(3):
+        responses.add(responses.GET, URL, status=500)
+    responses.add(responses.GET, URL, json={"ok": 1})
+    events: list[str] = []
+    Session(clock=clock, backoff=1.0, on_event=events.append).get(URL)
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+    assert len(events) == 3 and "HTTP 500" in events[0]
+
+
+@responses.activate
+def test_connection_error_and_timeout_are_retried(clock):
+    responses.add(responses.GET, URL, body=requests.ConnectionError("reset by peer"))
+    responses.add(responses.GET, URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    responses.add(responses.GET, URL, json={"ok": 1})
+    assert Session(clock=clock).get(URL).payload == {"ok": 1}
+    assert len(clock.sleeps) == 2
+
+
+@responses.activate
+def test_truncated_json_is_retried_then_reported(clock):
+    responses.add(responses.GET, URL, body=b'{"values": [1, 2')
+    responses.add(responses.GET, URL, json={"values": [1, 2, 3]})
+    assert Session(clock=clock).get(URL).payload == {"values": [1, 2, 3]}
+
+    responses.reset()
+    responses.add(responses.GET, URL, body=b'{"values": [1, 2')
+    with pytest.raises(TransientError) as exc:
+        Session(clock=clock, retries=2).get(URL)
+    msg = str(exc.value)
+    assert "not valid JSON" in msg and "truncated" in msg and "gave up after 3 attempts" in msg and URL in msg
+
+
+@responses.activate
+def test_persistent_5xx_gives_a_clear_error(clock):
+    responses.add(responses.GET, URL, status=502)
+    with pytest.raises(HttpStatusError) as exc:
+        Session(clock=clock, retries=2).get(URL)
+    assert exc.value.status == 502 and "gave up after 3 attempts" in str(exc.value)
+    assert "resumes" in str(exc.value)
+
+
+@responses.activate
+def test_4xx_is_not_retried_and_keeps_the_problem(clock):
+    problem = {"title": "Bad Request", "status": 400, "detail": "Value xxx is not a valid value code"}
+    responses.add(responses.GET, URL, status=400, json=problem, content_type="application/problem+json")
+    with pytest.raises(HttpStatusError) as exc:
+        Session(clock=clock).get(URL)
+    assert exc.value.status == 400 and exc.value.problem == problem
+    assert clock.sleeps == [] and len(responses.calls) == 1
+
+
+@responses.activate
+def test_too_long_retry_after_stops_with_advice(clock):
+    responses.add(responses.GET, URL, status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(HttpStatusError) as exc:
+        Session(clock=clock, max_retry_after=60).get(URL)
+    assert "3600 s" in str(exc.value) and "rerun" in str(exc.value)
+    assert clock.sleeps == []
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("12", 0) == 12
+    assert parse_retry_after(None, 0) is None
+    assert parse_retry_after("soon", 0) is None
+    assert parse_retry_after("-5", 0) == 0
+
+
+def test_rate_limiter_paces_to_calls_per_window(clock):
+    lim = RateLimiter(2, 10.0, clock)
+    times = []
+    for _ in range(5):
+        lim.wait()
+        times.append(clock.monotonic())
+    assert times == [0.0, 0.0, 10.0, 10.0, 20.0]
+    for t in times:  # never more than 2 calls in any 10 s window
+        assert sum(1 for u in times if t <= u < t + 10) <= 2
+
+
+@responses.activate
+def test_session_pacing_records_call_times(clock):
+    responses.add(responses.GET, URL, json={})
+    s = Session(clock=clock, rate=(3, 10.0))
+    for _ in range(7):
+        s.get(URL)
+    assert s.call_times == [0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 20.0]
