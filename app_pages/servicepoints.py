@@ -1,8 +1,159 @@
-"""Placeholder page."""
+"""Servicepunkter: the register, planning a new one, the business case and what it changes in access."""
 
+import pandas as pd
 import streamlit as st
 
-from servicekartan import ui
+from servicekartan import charts, costs, fmt, servicepoints, ui
+from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
+from servicekartan.i18n import t
 
-ui.page_header("page_servicepoints")
-st.info("…")
+lang = ui.page_header("page_servicepoints")
+area = ui.current_area()
+names = ui.region_names()
+villages, population = ui.load("villages"), ui.load("population")
+labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
+register = ui.servicepoint_register()
+
+st.subheader(t("register", lang))
+reg = register.assign(
+    municipality=register["municipality_code"].map(names),
+    status=register["status"].map(lambda s: t(s, lang)),
+    service_types=register["service_types"].map(
+        lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
+    ),
+    offered=register["offered"].map(lambda s: servicepoints.offered_labels(s, lang)),
+)
+st.dataframe(
+    fmt.styled(
+        reg[["name", "municipality", "status", "opened", "service_types", "offered", "investment", "annual_cost"]], lang
+    ),
+    hide_index=True,
+    key="register",
+    column_config={
+        "name": t("name", lang),
+        "municipality": t("municipality", lang),
+        "status": t("status", lang),
+        "opened": t("year", lang),
+        "service_types": t("sp_types", lang),
+        "offered": "",
+        "investment": t("building", lang),
+        "annual_cost": t("annual_with", lang),
+    },
+)
+pts = register.assign(label=register["name"] + " (" + register["status"].map(lambda s: t(s, lang)) + ")", size=16)
+views_area = villages if area == "00" else villages[villages["municipality_code"].str.startswith(area)]
+fig = charts.area_choropleth(
+    pd.DataFrame(columns=["area_code", "value", "quality"]),
+    ui.geojson("municipality"),
+    names,
+    "",
+    t("sp_map", lang),
+    lang,
+    codes=set(views_area["municipality_code"]),
+    points=pts,
+)
+st.plotly_chart(fig, key="sp_map")
+ui.source_caption("servicepoints", "villages")
+
+# Plan a new servicepunkt
+st.header(t("plan_new", lang))
+vopts = views_area.sort_values("name")["village_id"].tolist()
+vname = dict(
+    zip(villages["village_id"], villages["name"] + " (" + villages["municipality_code"].map(names) + ")", strict=True)
+)
+c1, c2 = st.columns(2)
+with c1:
+    vid = ui.url_select(
+        t("choose_village", lang),
+        vopts,
+        key="village",
+        default="0861TB103" if "0861TB103" in vopts else vopts[0],
+        format_func=vname.get,
+    )
+    sp_name = st.text_input(
+        t("sp_name", lang), value=f"Servicepunkt {villages.set_index('village_id').loc[vid, 'name']}", max_chars=120
+    )
+with c2:
+    types = ui.url_multiselect(
+        t("sp_types", lang), list(SERVICE_TYPE_IDS), key="sptypes", default=["parcel", "atm"], format_func=labels.get
+    )
+
+# Business case
+st.header(t("calculator", lang))
+f = costs.FLISERYD_ACTUAL
+k1, k2, k3, k4 = st.columns(4)
+building = k1.number_input(t("building", lang), 0.0, 1e9, float(f.building), step=10_000.0)
+equipment = k1.number_input(t("equipment", lang), 0.0, 1e9, float(f.equipment), step=10_000.0)
+years = k2.number_input(t("dep_years", lang), 1, 100, int(f.years))
+rate = k2.number_input(t("rate_pct", lang), 0.0, 50.0, float(f.rate * 100), step=0.5)
+running = k3.number_input(t("running", lang), 0.0, 1e9, float(f.running), step=5_000.0)
+fte = k3.number_input(t("fte", lang), 0.0, 50.0, float(f.fte), step=0.1)
+per_fte = k4.number_input(t("cost_per_fte", lang), 0.0, 1e8, float(f.cost_per_fte), step=10_000.0)
+grants_df = st.data_editor(
+    pd.DataFrame({"financier": list(f.grants), "kr": list(f.grants.values())}),
+    num_rows="dynamic",
+    key="grants",
+    column_config={"financier": t("financier", lang), "kr": st.column_config.NumberColumn("kr", min_value=0)},
+)
+grants = {str(r["financier"]): float(r["kr"]) for _, r in grants_df.dropna().iterrows() if str(r["financier"]).strip()}
+try:
+    inputs = costs.CostInputs(building, equipment, years, rate / 100, running, fte, per_fte, grants)
+except ValueError as exc:
+    st.error(t("input_error", lang, msg=str(exc)))
+    st.stop()
+result = costs.business_case(inputs)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("annual_without", lang), fmt.number(result.annual_without_grants, lang) + " kr")
+m2.metric(t("annual_with", lang), fmt.number(result.annual_with_grants, lang) + " kr")
+m3.metric(
+    t("building", lang).split(" (")[0] + " + " + t("equipment", lang).split(" (")[0].lower(),
+    fmt.number(result.investment, lang) + " kr",
+)
+st.plotly_chart(
+    charts.financing_bars(costs.financing_split(inputs, lang), t("financing_split", lang), lang), key="financing"
+)
+st.caption(costs.FLISERYD_NOTE if lang == "sv" else costs.FLISERYD_NOTE)
+st.subheader(t("pre_post", lang))
+cmp = costs.compare(inputs, costs.FLISERYD_ACTUAL, lang)
+st.dataframe(
+    fmt.styled(cmp[["item", "pre", "post", "difference"]], lang),
+    hide_index=True,
+    key="pre_post",
+    column_config={
+        "item": t("item", lang),
+        "pre": t("pre", lang),
+        "post": t("post", lang),
+        "difference": t("difference", lang),
+    },
+)
+st.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
+
+# Link to access
+st.header(t("access_link", lang))
+year = int(ui.load("village_access")["year"].max())
+if types:
+    effect = servicepoints.access_effect(ui.access_model(), vid, types, year, name=sp_name)
+    if effect.quality == "modelled":
+        ui.modelled_badge()
+    summ = effect.summary
+    km_rows = summ[summ["unit"] == "km"] if "unit" in summ else summ
+    st.plotly_chart(
+        charts.scenario_bars(
+            km_rows, labels, t("brought_within", lang) + f" ({year})", lang, y_col="people_brought_within"
+        ),
+        key="effect",
+    )
+    st.dataframe(
+        fmt.styled(km_rows.assign(service_type=km_rows["service_type"].map(labels)), lang),
+        hide_index=True,
+        key="effect_table",
+    )
+    st.caption(t("coverage_caveat", lang))
+if st.button(t("plan_new", lang) + " ➕", key="add_planned"):
+    new, errs = servicepoints.add_planned(register, vid, sp_name, types, costs=inputs, villages=villages, lang=lang)
+    if errs:
+        st.error("; ".join(errs))
+    else:
+        st.session_state["planned_servicepoints"] = new[new["status"] == "planned"]
+        st.success(t("sp_added", lang, name=sp_name))
+        st.rerun()

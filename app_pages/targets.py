@@ -1,8 +1,108 @@
-"""Placeholder page."""
+"""Målbild / Targets: each target against its indicator series, status and projection; user targets."""
+
+from datetime import date
 
 import streamlit as st
 
-from servicekartan import ui
+from servicekartan import charts, fmt, targets, ui
+from servicekartan.i18n import indicator_label, t
 
-ui.page_header("page_targets")
-st.info("…")
+lang = ui.page_header("page_targets")
+area = ui.current_area()
+names = ui.region_names()
+indicators = ui.load("indicators")
+registry = ui.target_registry()
+as_of = date.today().year
+
+st.subheader(f"{t('targets_summary', lang)}: {names.get(area, area)}")
+summary = targets.summary_table(indicators, registry, area, as_of=as_of)
+shown = summary.assign(
+    status=summary["status"].map(lambda s: targets.STATUS_LABELS[s][0 if lang == "sv" else 1]),
+    name=summary["name_sv" if lang == "sv" else "name_en"],
+    trend_reaches=summary["trend_reaches"].replace({"never": t("never", lang)}),
+    **{c: summary[c].astype(float) for c in ("target_value", "value_at_target", "latest_value")},
+)
+cols = [
+    "name",
+    "status",
+    "target_value",
+    "target_year",
+    "value_at_target",
+    "latest_value",
+    "latest_year",
+    "trend_reaches",
+    "source",
+]
+lights = summary["light"].map(targets.LIGHT_HEX)
+st.dataframe(
+    fmt.styled(shown[cols], lang, {"target_value": 2, "value_at_target": 1, "latest_value": 2}).apply(
+        lambda col: [f"background-color: {c}; color: white; font-weight: 600" for c in lights], subset=["status"]
+    ),
+    hide_index=True,
+    column_config={
+        "name": t("target", lang),
+        "status": t("status", lang),
+        "target_value": t("target", lang),
+        "target_year": t("year", lang),
+        "value_at_target": t("value_at_target", lang),
+        "latest_value": t("latest_value", lang),
+        "latest_year": t("latest_year", lang),
+        "trend_reaches": t("trend_reaches", lang),
+        "source": t("source", lang),
+    },
+    key="targets_summary",
+)
+st.caption(targets.method_text(lang))
+
+ids = summary["target_id"].tolist()
+label = dict(zip(summary["target_id"], shown["name"], strict=True))
+tid = ui.url_select(
+    t("target", lang),
+    ids,
+    key="target",
+    default="broadband_2020_95" if "broadband_2020_95" in ids else ids[0],
+    format_func=label.get,
+)
+row = registry.set_index("target_id").loc[tid].to_dict() | {"target_id": tid}
+series = targets.series_for(indicators, row["indicator_id"], area)
+status = targets.evaluate(series, row, as_of=as_of)
+if status.quality == "modelled":
+    ui.modelled_badge()
+fig = charts.target_chart(
+    series,
+    targets.trend_frame(status),
+    status.target,
+    status.label(lang),
+    f"{status.target.name(lang)} — {names.get(area, area)}",
+    lang,
+    unit=status.target.unit or "",
+    breaks=status.breaks,
+)
+st.plotly_chart(fig, key="target_chart")
+st.markdown(status.sentence(lang))
+st.caption(f"{t('source', lang)}: {row.get('source', '')} · {indicator_label(row['indicator_id'], lang)}")
+ui.source_caption("indicators")
+
+by_kommun = targets.status_by_area(
+    indicators, row, as_of=as_of, area_codes=[c for c in names if len(c) == 4 and (area == "00" or c.startswith(area))]
+)
+st.subheader(t("per_kommun_status", lang))
+if by_kommun.empty:
+    st.info(t("no_kommun_series", lang))
+else:
+    values = by_kommun.assign(value=by_kommun["light"].map({"green": 1.0, "red": 0.0}))
+    st.plotly_chart(
+        charts.area_choropleth(
+            values[["area_code", "value"]].assign(quality="observed"),
+            ui.geojson("municipality"),
+            names,
+            t("status", lang),
+            status.target.name(lang),
+            lang,
+            codes=set(values["area_code"]),
+        ),
+        key="target_kommun_map",
+    )
+
+st.header(t("add_target", lang))
+ui.target_editor(lang, registry)

@@ -6,8 +6,9 @@ How a run keeps the last good data:
   `<name>.lock.json` (url, query, sha256, retrieved_at, licence …) written after the body;
 - only when every request of a unit succeeded is the staged folder swapped into `data/raw/…/<unit>/`
   (with a `_unit.json` manifest); a failed unit leaves `data/raw/` and `data/processed/` untouched;
-- a rerun skips every request whose lock says complete (staged by a failed run, or committed within
-  `--max-age-days`), checking the body against the lock's sha256 — so it resumes instead of starting over.
+- a rerun skips every request whose lock says complete (staged by a failed run, or committed) and is
+  younger than `--max-age-days`, checking the body against the lock's sha256 — so it resumes instead of
+  starting over; `--refresh` downloads everything again.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class RawStore:
         self.final = paths.raw_dir() / source / dataset / unit
         self.stage = staging_dir() / source / dataset / unit
         self.used: list[str] = []  # body file names belonging to this run
+        self.saved = 0  # responses downloaded (not reused) in this run
 
     def _find(self, directory: Path, key: str) -> tuple[Path, dict] | None:
         if not directory.is_dir():
@@ -134,18 +136,24 @@ class RawStore:
                 return body, lock
         return None
 
+    def _fresh(self, lock: dict, max_age_s: float | None) -> bool:
+        if max_age_s is None:
+            return True
+        try:
+            age = self.clock.wall() - datetime.fromisoformat(lock["retrieved_at"]).timestamp()
+        except (KeyError, ValueError):
+            return False
+        return age <= max_age_s
+
     def lookup(self, key: str, max_age_s: float | None) -> tuple[bytes, dict] | None:
-        """A complete earlier response for this request (staged, or committed and fresh enough), else None."""
+        """A complete earlier response to this request (staged by a failed run, or committed), if fresh enough."""
         hit = self._find(self.stage, key)
+        if hit is not None and not self._fresh(hit[1], max_age_s):
+            hit = None
         if hit is None:
             hit = self._find(self.final, key)
-            if hit is not None and max_age_s is not None:
-                try:
-                    age = self.clock.wall() - datetime.fromisoformat(hit[1]["retrieved_at"]).timestamp()
-                except (KeyError, ValueError):
-                    age = float("inf")
-                if age > max_age_s:
-                    return None
+            if hit is not None and not self._fresh(hit[1], max_age_s):
+                return None
             if hit is not None:  # carry the committed response into this run's set
                 body, lock = hit
                 atomic_write_bytes(self.stage / body.name, body.read_bytes())
@@ -184,10 +192,24 @@ class RawStore:
         }
         atomic_write_bytes(self.stage / f"{_slug(slug)}--{key}{LOCK_SUFFIX}", _lock_bytes(lock))
         self.used.append(name)
+        self.saved += 1
         return RawItem(body, lock)
 
     def commit(self, manifest: dict) -> None:
-        """Swap the staged unit into data/raw/ (dropping staged files this run did not use)."""
+        """Swap the staged unit into data/raw/ (dropping staged files this run did not use).
+
+        A run that only reused the committed responses leaves data/raw/ exactly as it was.
+        """
+        committed = self.final / UNIT_MANIFEST
+        if self.saved == 0 and committed.exists():
+            try:
+                unchanged = json.loads(committed.read_text(encoding="utf-8")).get("files") == sorted(self.used)
+            except (OSError, ValueError):
+                unchanged = False
+            if unchanged:
+                shutil.rmtree(self.stage, ignore_errors=True)
+                _prune_empty(self.stage.parent, staging_dir())
+                return
         keep = set(self.used) | {n[: -len(".json")] + LOCK_SUFFIX for n in self.used}
         self.stage.mkdir(parents=True, exist_ok=True)
         for p in self.stage.iterdir():
@@ -472,11 +494,12 @@ def run_fetch(
     options: Options | None = None,
     *,
     steps: Iterable[str] | None = None,
-    out: TextIO = sys.stderr,
+    out: TextIO | None = None,
     clock: Clock | None = None,
     debug: bool = False,
 ) -> FetchRun:
     """Fetch every unit of the chosen sources; failures are reported, never raised (unless debug)."""
+    out = out or sys.stderr
     options = options or Options()
     clock = clock or SystemClock()
     sources = list(sources or STEPS)
@@ -590,13 +613,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--max-age-days",
         type=float,
         default=1.0,
-        help="reuse committed responses younger than this (default 1; staged ones are always reused)",
+        help="reuse complete responses (staged or committed) younger than this many days (default 1; -1 = any age)",
     )
     p.add_argument("--build", action="store_true", help="run `etl build` afterwards when every unit succeeded")
     p.add_argument("--debug", action="store_true", help="stop with a traceback at the first failure")
 
 
-def main(args: argparse.Namespace, out: TextIO = sys.stderr) -> int:
+def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run `python -m etl fetch` with parsed arguments: 0 when every unit succeeded, 1 when any failed, 2 on bad options."""
+    out = out or sys.stderr
     if args.county is not None and not re.fullmatch(r"\d{2}", args.county):
         print(f"--county must be a 2-digit län code such as 08, not {args.county!r}", file=out)
         return 2
@@ -610,6 +635,11 @@ def main(args: argparse.Namespace, out: TextIO = sys.stderr) -> int:
         return 1
     if args.build:
         from etl.build import build
+        from etl.validate import ValidationError
 
-        build(out=out)
+        try:
+            build(out=out)
+        except (ValidationError, DatasetError) as exc:
+            print(f"\nbuild failed: {exc}", file=out)
+            return 1
     return 0

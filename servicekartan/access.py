@@ -41,8 +41,10 @@ from servicekartan.indicators import DEFAULT_KINDS, village_population
 from servicekartan.roadgraph import RoadGraph
 
 # Road distance ~ straight line x circuity. Ballou, Rahardja & Sakai (2002) estimate national road
-# circuity factors from sampled city pairs; their European values lie around 1.3. A 2023 study of
-# 300 European urban regions finds an average radial detour of 1.343 (doi:10.1177/23998083231168870).
+# circuity factors from sampled city pairs, about 1.3 for Europe. Corroborated by Wang, Bette,
+# Schreckenberg & Guhr (2024), npj Complexity 1, 22 (doi:10.1038/s44260-024-00023-x): "1.3 +/- 0.1
+# times longer than the crow flies" on large motorway networks, and by an average radial detour of
+# 1.343 over 300 European urban regions (Environment and Planning B, 2023, doi:10.1177/23998083231168870).
 CIRCUITY_FACTOR: float = 1.3
 CIRCUITY_SOURCE: str = (
     "Ballou, R.H., Rahardja, H. & Sakai, N. (2002). Selected country circuity factors for road and rail "
@@ -240,8 +242,18 @@ class AccessModel:
         self._kom_codes, self._kom = np.unique(kom.astype(str), return_inverse=True)
         self._lan_codes, self._lan = np.unique(lan.astype(str), return_inverse=True)
         self._states: dict[tuple[str, bytes], _State] = {}
-        self._weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        self._weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]] = {}
         self._snap: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_catalog(cls, use_road_graph: bool = True, **kwargs) -> AccessModel:
+        """The national model from the built datasets (and data/raw/roads when present); cache it in the app."""
+        from servicekartan import catalog, roadgraph
+
+        graph = roadgraph.read_graph() if use_road_graph and roadgraph.exists() else None
+        return cls(
+            catalog.read("villages"), catalog.read("services"), catalog.read("population"), graph=graph, **kwargs
+        )
 
     # ---- nearest per (year, type)
 
@@ -370,21 +382,21 @@ class AccessModel:
 
     # ---- scenarios
 
-    def _year_weights(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Population weight per village (0 outside `kinds` or unknown) and totals per kommun, län, Sverige."""
+    def _year_weights(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+        """Counted population per village (0 outside `kinds` or unknown), its totals per kommun, län and
+        Sverige, and the raw population per village (NaN when unknown)."""
         if year not in self._weights:
             n = len(self.vid)
-            if self.population is None:
-                w = np.zeros(n)
-            else:
-                w = np.nan_to_num(village_population(self.population, self.vid, year), nan=0.0)
-                if self.kinds is not None and "kind" in self.villages.columns:
-                    w = np.where(self.villages["kind"].isin(self.kinds).to_numpy(), w, 0.0)
+            raw = np.full(n, np.nan) if self.population is None else village_population(self.population, self.vid, year)
+            w = np.nan_to_num(raw, nan=0.0)
+            if self.kinds is not None and "kind" in self.villages.columns:
+                w = np.where(self.villages["kind"].isin(self.kinds).to_numpy(), w, 0.0)
             self._weights[year] = (
                 w,
                 np.bincount(self._kom, w, minlength=len(self._kom_codes)),
                 np.bincount(self._lan, w, minlength=len(self._lan_codes)),
                 float(w.sum()),
+                raw,
             )
         return self._weights[year]
 
@@ -454,7 +466,7 @@ class AccessModel:
         on both sides, also when the base table came from a road network.
         """
         year = int(year)
-        close_ids = list(dict.fromkeys(close_ids))
+        close_ids = list(dict.fromkeys([close_ids] if isinstance(close_ids, str) else close_ids))
         unknown = [c for c in close_ids if c not in self._id_pos]
         if unknown:
             raise ValueError(f"unknown service ids: {unknown[:5]}")
@@ -470,7 +482,7 @@ class AccessModel:
         all_ids = np.concatenate([s.ids, opened["service_id"].to_numpy(object)]) if len(opened) else s.ids
         all_names = np.concatenate([s.names, opened["name"].to_numpy(object)]) if len(opened) else s.names
         touched = list(dict.fromkeys(list(s.types[active_closed]) + list(opened["service_type"])))
-        w, tot_kom, tot_lan, tot_all = self._year_weights(year)
+        w, tot_kom, tot_lan, tot_all, raw_pop = self._year_weights(year)
 
         vparts: list[dict] = []
         aparts: list[dict] = []
@@ -499,7 +511,7 @@ class AccessModel:
             a = np.flatnonzero(hit)
             if not len(a):
                 continue
-            vparts.append(self._village_rows(stype, a, old_d, old_n, new_d, new_n, all_ids, all_names, w, st))
+            vparts.append(self._village_rows(stype, a, old_d, old_n, new_d, new_n, all_ids, all_names, raw_pop, st))
             kom_a, lan_a = np.unique(self._kom[a]), np.unique(self._lan[a])
             for thr, unit in specs:
                 b_kom, b_lan, b_all = self._base_beyond(st, year, thr, unit)
@@ -568,7 +580,7 @@ class AccessModel:
         new_n: np.ndarray,
         all_ids: np.ndarray,
         all_names: np.ndarray,
-        w: np.ndarray,
+        pop: np.ndarray,
         st: _State,
     ) -> dict:
         v = self.villages
@@ -581,7 +593,7 @@ class AccessModel:
             "name": v["name"].to_numpy(object)[a] if "name" in v.columns else None,
             "municipality_code": self._kom_codes[self._kom[a]],
             "county_code": self._lan_codes[self._lan[a]],
-            "population": w[a],
+            "population": pop[a],
             "service_type": stype,
             "old_service_id": _take_ids(all_ids, on),
             "old_service_name": _take_ids(all_names, on),

@@ -400,17 +400,20 @@ def band_bars(bands: pd.DataFrame, title: str, lang: str, color: str = "#0072B2"
     return base_layout(fig, title, lang, source, height=380)
 
 
-def scenario_bars(changes: pd.DataFrame, labels: dict[str, str], title: str, lang: str, unit: str = "km") -> go.Figure:
-    """Change in population beyond each threshold (positive = more people far away), grouped by service type."""
+def scenario_bars(
+    changes: pd.DataFrame, labels: dict[str, str], title: str, lang: str, unit: str = "km", y_col: str = "pop_change"
+) -> go.Figure:
+    """People per threshold grouped by service type: the change beyond it (positive = more people far away),
+    or with `y_col="people_brought_within"` the people a new service brings within it."""
     fig = go.Figure()
     for stype, g in changes.groupby("service_type", sort=False):
         fig.add_trace(
             go.Bar(
-                x=[f"> {fmt.number(t, lang)} {unit}" for t in g["threshold"]],
-                y=g["pop_change"],
+                x=[f"{'>' if y_col == 'pop_change' else '≤'} {fmt.number(t, lang)} {unit}" for t in g["threshold"]],
+                y=g[y_col],
                 name=labels.get(stype, stype),
                 marker_color=SERVICE_COLORS.get(stype, "#777"),
-                text=[fmt.signed(v, lang) for v in g["pop_change"]],
+                text=[fmt.signed(v, lang) for v in g[y_col]],
                 textposition="outside",
                 cliponaxis=False,
             )
@@ -419,3 +422,112 @@ def scenario_bars(changes: pd.DataFrame, labels: dict[str, str], title: str, lan
     fig.update_yaxes(gridcolor="#eee")
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
     return base_layout(fig, title, lang, height=380)
+
+
+def target_chart(
+    series: pd.DataFrame,
+    trend: pd.DataFrame,
+    target,
+    status_label: str,
+    title: str,
+    lang: str,
+    unit: str = "%",
+    source: str = "",
+    breaks: tuple = (),
+) -> go.Figure:
+    """An indicator series (one line per series segment) with the target line, the target year and the projection."""
+    fig = go.Figure()
+    for seg, g in series.groupby("segment"):
+        base = str(g["base"].iloc[0]) if "base" in g else ""
+        fig.add_trace(
+            go.Scatter(
+                x=g["year"],
+                y=g["value"],
+                mode="lines+markers",
+                name=base or ("serie" if lang == "sv" else "series"),
+                line={"color": "#0072B2", "width": 3, "dash": "solid" if seg == series["segment"].max() else "dot"},
+                marker={"size": 9},
+                text=[fmt.number(v, lang, 1) for v in g["value"]],
+                hovertemplate="%{x}: %{text} " + unit + "<extra>" + base + "</extra>",
+            )
+        )
+    if not trend.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=trend["year"],
+                y=trend["value"],
+                mode="lines",
+                name="trend",
+                line={"color": "#777", "dash": "dash", "width": 2},
+            )
+        )
+    fig.add_hline(
+        y=float(target.value),
+        line_color="#D55E00",
+        line_width=2,
+        line_dash="dash",
+        annotation_text=f"{'mål' if lang == 'sv' else 'target'} {fmt.number(target.value, lang, 1)} {unit}",
+        annotation_position="top left",
+    )
+    fig.add_vline(
+        x=int(target.year),
+        line_color="#D55E00",
+        line_width=1,
+        line_dash="dot",
+        annotation_text=f"{target.year}: {status_label}",
+        annotation_position="top right",
+    )
+    for b in breaks:
+        fig.add_vrect(
+            x0=b.year_before,
+            x1=b.year_after,
+            fillcolor="#999",
+            opacity=0.12,
+            line_width=0,
+            annotation_text="seriebrott" if lang == "sv" else "series break",
+            annotation_position="bottom left",
+        )
+    fig.update_xaxes(dtick=1 if series["year"].nunique() < 16 else 5, showgrid=False)
+    fig.update_yaxes(title=unit, gridcolor="#eee", rangemode="tozero")
+    fig.update_layout(legend={"orientation": "h", "y": -0.18})
+    return base_layout(fig, title, lang, source, height=440)
+
+
+def financing_bars(split: pd.DataFrame, title: str, lang: str) -> go.Figure:
+    """Who pays the investment, as one stacked horizontal bar (kr and share)."""
+    palette = ["#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
+    fig = go.Figure()
+    for i, row in split.reset_index(drop=True).iterrows():
+        fig.add_trace(
+            go.Bar(
+                x=[row["kr"]],
+                y=[""],
+                orientation="h",
+                name=str(row["financier"]),
+                marker_color=palette[i % len(palette)],
+                text=f"{fmt.number(row['kr'], lang)} kr ({fmt.percent(row['share'] * 100, lang, 0)})",
+                textposition="inside",
+                insidetextanchor="middle",
+            )
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(title="kr", gridcolor="#eee")
+    return base_layout(fig, title, lang, height=260)
+
+
+def sensitivity_heatmap(table: pd.DataFrame, title: str, lang: str) -> go.Figure:
+    """Annual cost by depreciation years (rows) and interest rate (columns)."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=table.to_numpy(),
+            x=[fmt.percent(r * 100, lang, 0) for r in table.columns],
+            y=[f"{y:g}" for y in table.index],
+            colorscale=SEQ_SCALE,
+            text=[[fmt.number(v, lang) for v in row] for row in table.to_numpy()],
+            texttemplate="%{text}",
+            colorbar={"title": {"text": "kr/år" if lang == "sv" else "kr/yr"}},
+        )
+    )
+    fig.update_xaxes(title="ränta" if lang == "sv" else "interest rate")
+    fig.update_yaxes(title="år" if lang == "sv" else "years")
+    return base_layout(fig, title, lang, height=360)

@@ -49,9 +49,14 @@ def plotly_separators(lang: str) -> str:
 def styled(df, lang: str, decimals: dict[str, int] | None = None):
     """A pandas Styler showing numeric columns in the language's number style (values stay numeric for sorting)."""
     decimals = decimals or {}
-    num_cols = [c for c in df.columns if str(df[c].dtype) in ("float64", "int64", "Int64", "Float64")]
+    num_cols = [
+        c
+        for c in df.columns
+        if str(df[c].dtype) in ("float64", "int64", "Int64", "Float64")
+        and not (c in ("year", "opened", "closed") or str(c).endswith("_year"))
+    ]
 
     def formatter(decimals_: int):
         return lambda x: number(x, lang, decimals_)
 
-    return df.style.format({c: formatter(decimals.get(c, 0)) for c in num_cols})
+    return df.style.format({c: formatter(decimals.get(c, 0)) for c in num_cols}, na_rep="–")

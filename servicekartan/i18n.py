@@ -257,3 +257,89 @@ STRINGS.update(
         ),
     }
 )
+
+STRINGS.update(
+    {
+        "targets_summary": ("Alla mål för området", "All targets for the area"),
+        "target": ("Mål", "Target"),
+        "status": ("Status", "Status"),
+        "value": ("Värde", "Value"),
+        "gap": ("Avstånd till målet", "Gap to target"),
+        "trend_reaches": ("Trenden når målet", "Trend reaches target"),
+        "add_target": ("Lägg till ett eget mål", "Add your own target"),
+        "upload_targets": ("Ladda upp mål (CSV)", "Upload targets (CSV)"),
+        "download_targets": ("Ladda ner målen (CSV)", "Download the targets (CSV)"),
+        "upload_errors": (
+            "Filen innehåller fel; de tidigare målen behålls.",
+            "The file has errors; the previous targets are kept.",
+        ),
+        "upload_ok": ("{n} mål lades till.", "{n} targets added."),
+        "per_kommun_status": ("Status per kommun", "Status per municipality"),
+        "no_kommun_series": (
+            "Kommunvisa serier för detta mål finns efter `python -m etl fetch` (Kolada).",
+            "Per-municipality series for this target arrive with `python -m etl fetch` (Kolada).",
+        ),
+        "save": ("Spara", "Save"),
+        "direction": ("Riktning", "Direction"),
+        "at_least": ("minst", "at least"),
+        "at_most": ("högst", "at most"),
+        "target_id": ("Id", "Id"),
+        "target_name": ("Namn", "Name"),
+        "indicator_id": ("Indikator-id", "Indicator id"),
+    }
+)
+
+STRINGS.update(
+    {
+        "never": ("aldrig", "never"),
+        "value_at_target": ("Värde målåret", "Value in target year"),
+        "latest_value": ("Senaste värde", "Latest value"),
+        "latest_year": ("Senaste år", "Latest year"),
+    }
+)
+
+STRINGS.update(
+    {
+        "register": ("Register över servicepunkter", "Register of service points"),
+        "sp_map": ("Servicepunkter på kartan", "Service points on the map"),
+        "plan_new": ("Planera en ny servicepunkt", "Plan a new service point"),
+        "sp_name": ("Namn på servicepunkten", "Name of the service point"),
+        "sp_types": ("Service som erbjuds", "Services offered"),
+        "sp_added": ("Planerad servicepunkt tillagd: {name}", "Planned service point added: {name}"),
+        "calculator": ("Kalkyl", "Business case"),
+        "building": ("Byggkostnad (kr)", "Building work (kr)"),
+        "equipment": ("Inventarier (kr)", "Equipment (kr)"),
+        "dep_years": ("Avskrivningstid (år)", "Depreciation (years)"),
+        "rate_pct": ("Ränta (%)", "Interest rate (%)"),
+        "running": ("Driftkostnad per år (kr)", "Running costs per year (kr)"),
+        "fte": ("Personal (årsarbeten)", "Staff (FTE share)"),
+        "cost_per_fte": ("Kostnad per årsarbete (kr)", "Cost per FTE (kr)"),
+        "grants": ("Bidrag per finansiär (kr)", "Grants by financier (kr)"),
+        "financier": ("Finansiär", "Financier"),
+        "annual_without": ("Årskostnad utan bidrag", "Annual cost without grants"),
+        "annual_with": ("Årskostnad med bidrag", "Annual cost with grants"),
+        "financing_split": ("Finansiering av investeringen", "Financing of the investment"),
+        "pre_post": (
+            "Förkalkyl (dina siffror) mot efterkalkyl (utfall Fliseryd)",
+            "Pre-calculation (your figures) vs post-calculation (Fliseryd outcome)",
+        ),
+        "sensitivity": (
+            "Känslighet: årskostnad utan bidrag efter avskrivningstid och ränta",
+            "Sensitivity: annual cost without grants by depreciation period and rate",
+        ),
+        "access_link": ("Vad servicepunkten ändrar i tillgänglighet", "What the service point changes in access"),
+        "brought_within": (
+            "Byar och invånare som kommer inom gränsen",
+            "Villages and people brought within the threshold",
+        ),
+        "villages_n": ("Byar", "Villages"),
+        "people_n": ("Invånare", "People"),
+        "input_error": ("Kontrollera siffrorna: {msg}", "Check the figures: {msg}"),
+        "item": ("Post", "Item"),
+        "pre": ("Förkalkyl", "Pre-calculation"),
+        "post": ("Efterkalkyl", "Post-calculation"),
+        "difference": ("Skillnad", "Difference"),
+        "planned": ("planerad", "planned"),
+        "open": ("öppen", "open"),
+    }
+)

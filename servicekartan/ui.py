@@ -526,3 +526,106 @@ def presenter_deck(language: str) -> None:
             on_click="ignore",
             key="_svg",
         )
+
+
+# ---------------------------------------------------------------- targets registry (seed + the user's own)
+
+
+def target_registry() -> pd.DataFrame:
+    """The national targets from data/seed/targets.csv plus the targets this user added or uploaded."""
+    from servicekartan import targets
+
+    user = st.session_state.get("user_targets")
+    base = _seed_targets()
+    return targets.merge_targets(base, user) if user is not None and len(user) else base
+
+
+@st.cache_data(show_spinner=False)
+def _seed_targets() -> pd.DataFrame:
+    from servicekartan import targets
+
+    return targets.load_targets()
+
+
+def _store_user_targets(registry: pd.DataFrame) -> None:
+    base_ids = set(_seed_targets()["target_id"])
+    st.session_state["user_targets"] = registry[~registry["target_id"].isin(base_ids) | (registry["scope"] == "user")]
+
+
+def target_editor(language: str, registry: pd.DataFrame) -> None:
+    """Add a target with a form, upload a CSV of targets (validated line by line), download them all."""
+    from servicekartan import targets
+
+    known = set(load("indicators")["indicator_id"])
+    with st.form("add_target", clear_on_submit=False):
+        c1, c2, c3 = st.columns(3)
+        tid = c1.text_input(t("target_id", language), value="my_target_1", max_chars=64)
+        name = c1.text_input(t("target_name", language), max_chars=200)
+        ind = c2.selectbox(
+            t("indicator_id", language),
+            sorted(known),
+            index=sorted(known).index("share_beyond_10km_grocery") if "share_beyond_10km_grocery" in known else 0,
+        )
+        direction = c2.selectbox(
+            t("direction", language), ["at_most", "at_least"], format_func=lambda d: t(d, language)
+        )
+        value = c3.number_input(t("value", language), value=5.0, step=0.5)
+        year = c3.number_input(t("year", language), 1990, 2100, 2020)
+        if st.form_submit_button(t("save", language)):
+            rec = {
+                "target_id": tid,
+                "indicator_id": ind,
+                "value": value,
+                "year": int(year),
+                "direction": direction,
+                "area_code": current_area(),
+                "name_sv": name,
+                "name_en": name,
+                "unit": "%",
+                "scope": "user",
+                "source": "user",
+            }
+            res = targets.add_target(registry, rec, default_scope="user")
+            if res.accepted:
+                _store_user_targets(res.targets)
+                st.success(t("upload_ok", language, n=1))
+                st.rerun()
+            else:
+                st.error(t("upload_errors", language))
+                st.dataframe(targets.errors_frame(res.errors, language), hide_index=True)
+    up = st.file_uploader(t("upload_targets", language), type=["csv", "txt"], key="targets_upload")
+    if up is not None and st.session_state.get("_last_upload") != up.file_id:
+        res = targets.apply_upload(registry, up.getvalue(), default_scope="user", known_indicators=known)
+        st.session_state["_last_upload"] = up.file_id
+        st.session_state["_upload_result"] = (
+            res.accepted,
+            targets.errors_frame(res.errors, language),
+            len(res.targets) - len(registry),
+        )
+        if res.accepted:
+            _store_user_targets(res.targets)
+            st.rerun()
+    if st.session_state.get("_upload_result"):
+        accepted, errors, n = st.session_state["_upload_result"]
+        if accepted:
+            st.success(t("upload_ok", language, n=max(n, 0)))
+        else:
+            st.error(t("upload_errors", language))
+        if len(errors):
+            st.dataframe(errors, hide_index=True, key="upload_errors")
+    st.download_button(
+        t("download_targets", language),
+        targets.targets_to_csv(target_registry()),
+        "servicekartan_targets.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+
+
+def servicepoint_register() -> pd.DataFrame:
+    """The servicepunkt register from the data plus the planned ones this user added in the session."""
+    reg = load("servicepoints")
+    planned = st.session_state.get("planned_servicepoints")
+    if planned is not None and len(planned):
+        reg = pd.concat([reg, planned[~planned["servicepoint_id"].isin(reg["servicepoint_id"])]], ignore_index=True)
+    return reg

@@ -60,3 +60,89 @@ def hash_tree(root: Path) -> dict[str, str]:
 
 def add_json(rsps: responses.RequestsMock, method: str, url: str, body: bytes, status: int = 200, **kw) -> None:
     rsps.add(method, url, body=body, status=status, content_type="application/json", **kw)
+
+
+# ---------------------------------------------------------------------------------------------- a computing PxWeb server
+
+TAB638_META = "pxweb_r/v2/tables/TAB638/metadata-f01ece.json"
+
+
+def cell_value(codes: tuple[str, ...]) -> float:
+    """Deterministic value of a cell, computed from its codes (the mocked server's 'database')."""
+    return float(sum((i + 1) * (len(c) * 31 + sum(map(ord, c))) for i, c in enumerate(codes)))
+
+
+def jsonstat2_answer(meta: dict, sel: dict[str, list[str]], value=cell_value) -> dict:
+    """A JSON-stat2 data answer for an explicit selection, shaped like SCB's (dimensions in metadata order)."""
+    import itertools
+
+    dims = [d for d in meta["id"] if d in sel]
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "label": meta.get("label", ""),
+        "source": "SCB",
+        "updated": meta.get("updated", ""),
+        "id": dims,
+        "size": [len(sel[d]) for d in dims],
+        "role": meta.get("role", {}),
+        "dimension": {
+            d: {
+                "label": meta["dimension"][d]["label"],
+                "category": {
+                    "index": {c: i for i, c in enumerate(sel[d])},
+                    "label": {c: meta["dimension"][d]["category"]["label"].get(c, c) for c in sel[d]},
+                },
+            }
+            for d in dims
+        },
+        "value": [value(k) for k in itertools.product(*[sel[d] for d in dims])],
+    }
+
+
+def tab5557_metadata() -> dict:
+    """TAB5557's documented shape (2025-, Cell Key Method): total codes instead of elimination, new content codes."""
+    meta = json.loads((FIXTURES / TAB638_META).read_bytes())
+    meta["label"] = "Folkmängden efter region, civilstånd, ålder och kön. År 2025"
+    dims = meta["dimension"]
+    for dim, code, label in (
+        ("Civilstand", "SC", "totalt, samtliga civilstånd"),
+        ("Alder", "TotSA", "totalt, samtliga åldrar"),
+        ("Kon", "TotSa", "totalt, samtliga män och kvinnor"),
+    ):
+        cat = dims[dim]["category"]
+        cat["index"] = {**{k: v for k, v in cat["index"].items() if k != "tot"}, code: len(cat["index"])}
+        cat["label"] = {**{k: v for k, v in cat["label"].items() if k != "tot"}, code: label}
+        dims[dim]["extension"]["elimination"] = False
+    dims["ContentsCode"]["category"] = {
+        "index": {"000007ME": 0, "000007MG": 1},
+        "label": {"000007ME": "Folkmängd", "000007MG": "Folkökning"},
+    }
+    dims["Tid"]["category"] = {"index": {"2025": 0}, "label": {"2025": "2025"}}
+    meta["size"] = [len(dims[d]["category"]["index"]) for d in meta["id"]]
+    return meta
+
+
+def serve_scb_population(rsps: responses.RequestsMock, *, data=None, calls: list | None = None) -> None:
+    """v2 config + TAB638 (recorded metadata) + TAB5557 (documented shape), data computed from each query.
+
+    `data(table, selection)` may return a (status, headers, body) tuple to inject a fault.
+    """
+    metas = {"TAB638": json.loads((FIXTURES / TAB638_META).read_bytes()), "TAB5557": tab5557_metadata()}
+    add_json(rsps, "GET", f"{V2}/config", (FIXTURES / "pxweb_r/v2/config.json").read_bytes())
+    add_json(rsps, "GET", f"{V2}/tables/TAB638/metadata", (FIXTURES / TAB638_META).read_bytes())
+    add_json(rsps, "GET", f"{V2}/tables/TAB5557/metadata", json.dumps(metas["TAB5557"]).encode())
+
+    def post(request):
+        table = request.path_url.split("/tables/")[1].split("/")[0]
+        sel = {s["variableCode"]: s["valueCodes"] for s in body_json(request)["selection"]}
+        if calls is not None:
+            calls.append((table, sel))
+        if data is not None:
+            injected = data(table, sel)
+            if injected is not None:
+                return injected
+        return (200, {"Content-Type": "application/json"}, json.dumps(jsonstat2_answer(metas[table], sel)))
+
+    for table in metas:
+        rsps.add_callback("POST", f"{V2}/tables/{table}/data", callback=post)
