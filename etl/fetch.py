@@ -622,9 +622,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `python -m etl fetch` with parsed arguments: 0 when every unit succeeded, 1 when any failed, 2 on bad options."""
     out = out or sys.stderr
-    if args.county is not None and not re.fullmatch(r"\d{2}", args.county):
-        print(f"--county must be a 2-digit län code such as 08, not {args.county!r}", file=out)
-        return 2
+    if args.county is not None:
+        from etl.sources.overpass import LAN_ISO
+
+        if args.county not in LAN_ISO:
+            print(f"--county must be one of the 21 län codes ({', '.join(LAN_ISO)}), not {args.county!r}", file=out)
+            return 2
     options = Options(county=args.county, since=args.since, refresh=args.refresh, max_age_days=args.max_age_days)
     try:
         run = run_fetch(args.source, options, out=out, debug=args.debug)

@@ -24,10 +24,12 @@ from etl.fetch import Options, run_fetch
 from etl.sources import overpass
 from etl.steps import scb_population, scb_tatorter
 from servicekartan import catalog
-from tests._fetch_support import FakeClock, V2, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
+from tests._fetch_support import V2, FakeClock, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
 
 OSM_BODY = own_fixture("overpass/kalmar_08.json")
-BASE_STEPS = tuple(s for s in build_mod.STEPS if s in ("regions", "villages", "population", "servicepoints", "services"))
+BASE_STEPS = tuple(
+    s for s in build_mod.STEPS if s in ("regions", "villages", "population", "servicepoints", "services")
+)
 
 
 @pytest.fixture(scope="module")
@@ -160,13 +162,17 @@ def osm_fault(kind: str, times: int):
     def add():
         for _ in range(times):
             if kind == "429":
-                responses.add("POST", overpass.INTERPRETER, status=429, headers={"Retry-After": "20"}, body="Too Many Requests")
+                responses.add(
+                    "POST", overpass.INTERPRETER, status=429, headers={"Retry-After": "20"}, body="Too Many Requests"
+                )
             elif kind == "500":
                 responses.add("POST", overpass.INTERPRETER, status=500, body="Internal Server Error")
             elif kind == "timeout":
                 responses.add("POST", overpass.INTERPRETER, body=requests.exceptions.ReadTimeout("read timed out"))
             elif kind == "truncated":
-                responses.add("POST", overpass.INTERPRETER, body=OSM_BODY[: len(OSM_BODY) // 2], content_type="application/json")
+                responses.add(
+                    "POST", overpass.INTERPRETER, body=OSM_BODY[: len(OSM_BODY) // 2], content_type="application/json"
+                )
         responses.add("POST", overpass.INTERPRETER, body=OSM_BODY, content_type="application/json")
 
     return add
@@ -228,7 +234,11 @@ def test_scb_faults_leave_raw_and_processed_untouched(data, fault):
         if table != "TAB5557":  # the first table answers; the second fails after it
             return None
         if fault == "403":
-            problem = {"title": "Forbidden", "status": 403, "detail": "The query resulted in cell that exceeds the number of allowed."}
+            problem = {
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "The query resulted in cell that exceeds the number of allowed.",
+            }
             return (403, {"Content-Type": "application/problem+json"}, json.dumps(problem))
         if fault == "missing_dimension":
             from tests._fetch_support import tab5557_metadata
@@ -370,7 +380,7 @@ def test_scb_tatorter_series_crosswalk_and_smaort_villages(data):
 def test_cli_rejects_bad_county(data, capsys):
     assert etl_main(["fetch", "--source", "osm", "--county", "8"]) == 2
     assert etl_main(["fetch", "--source", "osm", "--county", "99"]) == 2
-    assert "unknown län" in capsys.readouterr().err
+    assert "one of the 21 län codes" in capsys.readouterr().err
 
 
 @responses.activate

@@ -8,6 +8,8 @@ Riket's N07900 shares are the national figures of the domain brief; kommun/regio
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import re
 from urllib.parse import parse_qs, urlparse
@@ -61,8 +63,6 @@ def test_paging_follows_next_url_and_keeps_missing_as_nan():
 
 
 def test_genders_are_kept_and_totals_become_indicators():
-    import json
-
     df = kolada.values_to_frame([json.loads(own_fixture("kolada/data_N01951.json"))])
     assert set(df.loc[df["municipality"] == "0861", "gender"]) == {"T", "K", "M"}
     ind = kolada_kpis.to_indicators(df).set_index(["area_code", "year", "indicator_id"])
@@ -92,7 +92,9 @@ def test_malformed_page_and_http_errors_are_clear():
 
 @responses.activate
 def test_lookups():
-    responses.add("GET", f"{BASE}/kpi/N07900", body=own_fixture("kolada/kpi_N07900.json"), content_type="application/json")
+    responses.add(
+        "GET", f"{BASE}/kpi/N07900", body=own_fixture("kolada/kpi_N07900.json"), content_type="application/json"
+    )
     responses.add("GET", f"{BASE}/municipality", json={"count": 2, "values": [{"id": "0861", "title": "Mönsterås", "type": "K"}, {"id": "0008", "title": "Region Kalmar", "type": "L"}]})  # fmt: skip
     assert client().kpis(["N07900"])[0]["title"].startswith("Tillgång till fast bredband")
     assert {m["id"]: m["type"] for m in client().municipalities()} == {"0861": "K", "0008": "L"}
@@ -115,7 +117,7 @@ def test_fetch_step_for_one_lan_saves_pages_and_builds_indicators(tmp_path, monk
         return (200, {"Content-Type": "application/json"}, b'{"count": 0, "values": []}')
 
     responses.add_callback("GET", re.compile(r"https://api\.kolada\.se/v3/.*"), callback=cb)
-    run = run_fetch(["kolada"], Options(county="08", since=2016), clock=FakeClock(), out=__import__("io").StringIO())
+    run = run_fetch(["kolada"], Options(county="08", since=2016), clock=FakeClock(), out=io.StringIO())
     assert run.ok, [r.message for r in run.results]
     assert [r.unit for r in run.results] == [f"{k}-county-08-since-2016" for k in kolada_kpis.KPIS]
     data_urls = [u for u in seen if "/data/kpi/N07900/" in u]

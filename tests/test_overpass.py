@@ -8,6 +8,7 @@ places in Kalmar län, illustrative ids, coordinates and tags.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from etl.fetch import RawItem
 from etl.sources import overpass
 from etl.sources.http import Session
 from etl.steps import osm_services
+from servicekartan import paths
 from tests._fetch_support import FakeClock, own_fixture
 
 PAYLOAD = json.loads(own_fixture("overpass/kalmar_08.json"))
@@ -80,7 +82,9 @@ def test_429_and_504_are_retried_one_query_at_a_time():
     responses.add("GET", overpass.STATUS, body="Rate limit: 2\nSlot available after: x, in 4 seconds.\n")
     responses.add("POST", overpass.INTERPRETER, status=429, body="Too Many Requests")
     responses.add("POST", overpass.INTERPRETER, status=504, body="Gateway Timeout")
-    responses.add("POST", overpass.INTERPRETER, body=own_fixture("overpass/kalmar_08.json"), content_type="application/json")
+    responses.add(
+        "POST", overpass.INTERPRETER, body=own_fixture("overpass/kalmar_08.json"), content_type="application/json"
+    )
     f = client(clock).services("08")
     assert f.content == own_fixture("overpass/kalmar_08.json")
     assert clock.sleeps[0] == 4  # waited for a free slot first
@@ -91,7 +95,11 @@ def test_429_and_504_are_retried_one_query_at_a_time():
 
 @responses.activate
 def test_runtime_error_remark_is_retried_then_reported():
-    timed_out = {"version": 0.6, "elements": [], "remark": "runtime error: Query timed out in \"query\" at line 4 after 181 seconds."}
+    timed_out = {
+        "version": 0.6,
+        "elements": [],
+        "remark": 'runtime error: Query timed out in "query" at line 4 after 181 seconds.',
+    }
     responses.add("POST", overpass.INTERPRETER, json=timed_out)
     responses.add("POST", overpass.INTERPRETER, json=PAYLOAD)
     assert client(status_url=None).services("08").payload == PAYLOAD
@@ -106,7 +114,7 @@ def test_runtime_error_remark_is_retried_then_reported():
 
 
 def test_step_transform_places_points_in_their_kommun():
-    villages = pd.read_csv(seed.paths.seed_dir() / "tatorter_2020_scb.csv", dtype={"mun_code": str})
+    villages = pd.read_csv(paths.seed_dir() / "tatorter_2020_scb.csv", dtype={"mun_code": str})
     villages = villages.rename(columns={"x_sweref99tm": "x", "y_sweref99tm": "y", "mun_code": "municipality_code"})
     villages["municipality_code"] = villages["municipality_code"].str.zfill(4)
 
@@ -115,7 +123,9 @@ def test_step_transform_places_points_in_their_kommun():
         def payload(self):
             return PAYLOAD
 
-    item = Item(path=__import__("pathlib").Path("x"), lock={"kind": "data", "info": {"lan": "08"}, "retrieved_at": "2026-11-27T12:00:00+00:00"})
+    item = Item(
+        path=Path("x"), lock={"kind": "data", "info": {"lan": "08"}, "retrieved_at": "2026-11-27T12:00:00+00:00"}
+    )
     df = osm_services.transform([item], seed.read_json("scb_kommuner_wgs84.geojson"), villages)
     by_id = df.set_index("service_id")
     ica = by_id.loc["osm:n9000000001:grocery"]

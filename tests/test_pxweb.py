@@ -102,7 +102,11 @@ def test_v1_json_and_v2_jsonstat2_answer_the_same_query_alike():
 def test_missing_symbols_become_nan_never_zero():
     payload = {
         "columns": [{"code": "Tid", "type": "t"}, {"code": "X", "type": "c"}],
-        "data": [{"key": ["2019"], "values": [".."]}, {"key": ["2020"], "values": ["-"]}, {"key": ["2021"], "values": ["12"]}],
+        "data": [
+            {"key": ["2019"], "values": [".."]},
+            {"key": ["2020"], "values": ["-"]},
+            {"key": ["2021"], "values": ["12"]},
+        ],
     }
     df = v1_json_to_frame(payload)
     assert math.isnan(df["value"][0]) and math.isnan(df["value"][1]) and df["value"][2] == 12
@@ -121,7 +125,9 @@ def test_metadata_parsers_v2_v1_and_reference_server():
         assert not m.dim("ContentsCode").elimination
     assert m2.content_code(r"^folkmängd(?!s)") == "BE0101N1"
     assert m2.dim("Region").value_labels["0861"].endswith("Mönsterås")
-    tab004 = meta_from_jsonstat2(json.loads((PXWEB_R.parent / "pxtools_pxwebapi/MetadataById_tab004_js2.json").read_bytes()), "TAB004")
+    tab004 = meta_from_jsonstat2(
+        json.loads((PXWEB_R.parent / "pxtools_pxwebapi/MetadataById_tab004_js2.json").read_bytes()), "TAB004"
+    )
     assert [len(d.values) for d in tab004.dims] == [14, 11, 1, 28]
 
 
@@ -145,13 +151,19 @@ def test_selection_expressions_and_explicit_dimensions():
     with pytest.raises(pxweb.SelectionError, match="default selection would silently drop"):
         expand_selection(m, {"Region": "00", "ContentsCode": "BE0101N1", "Tid": "2024"})
     with pytest.raises(pxweb.SelectionError, match="cannot be eliminated"):
-        expand_selection(m, {"Region": "00", "Civilstand": "OG", "Alder": "0", "Kon": "1", "Tid": "2024"}, ["ContentsCode"])
+        expand_selection(
+            m, {"Region": "00", "Civilstand": "OG", "Alder": "0", "Kon": "1", "Tid": "2024"}, ["ContentsCode"]
+        )
     with pytest.raises(pxweb.SelectionError, match="not a value of Tid"):
         expand_selection(m, {**EQUIVALENT, "Tid": "1899"})
 
 
 def test_split_selection_keeps_every_cell_once():
-    sel = {"Region": [str(i) for i in range(30)], "ContentsCode": ["a", "b"], "Tid": [str(y) for y in range(2000, 2010)]}
+    sel = {
+        "Region": [str(i) for i in range(30)],
+        "ContentsCode": ["a", "b"],
+        "Tid": [str(y) for y in range(2000, 2010)],
+    }
     parts = split_selection(sel, 200)
     assert all(pxweb.count_cells(p) <= 200 for p in parts) and len(parts) >= 3
     cells = {(r, c, t) for p in parts for r in p["Region"] for c in p["ContentsCode"] for t in p["Tid"]}
@@ -163,8 +175,15 @@ def test_split_selection_keeps_every_cell_once():
 
 def serve_v1_table(rsps: responses.RequestsMock) -> None:
     """The recorded v1 answers at their URLs; POST bodies are told apart by their query."""
-    add_json(rsps, "GET", V1_TABLE_SV, fixture_bytes(V1_DIR + "BefolkningNy.json"), match=[matchers.query_param_matcher({})])
-    add_json(rsps, "GET", V1_TABLE_EN + "?config", fixture_bytes("pxweb_r/v1/en/ssd/BE/BE0101/BE0101A/BefolkningNy-249173.json"))
+    add_json(
+        rsps, "GET", V1_TABLE_SV, fixture_bytes(V1_DIR + "BefolkningNy.json"), match=[matchers.query_param_matcher({})]
+    )
+    add_json(
+        rsps,
+        "GET",
+        V1_TABLE_EN + "?config",
+        fixture_bytes("pxweb_r/v1/en/ssd/BE/BE0101/BE0101A/BefolkningNy-249173.json"),
+    )
     rsps.add("GET", V1_TABLE_SV + "?config", status=404, body="<html>Not found</html>", content_type="text/html")
 
     def post(request):
@@ -191,7 +210,11 @@ def serve_v2_tab638(rsps: responses.RequestsMock, config: bytes | None = None) -
     def post(request):
         sel = {s["variableCode"]: s["valueCodes"] for s in body_json(request)["selection"]}
         if sel != {k: [v] for k, v in EQUIVALENT.items()}:
-            return (400, {"Content-Type": "application/problem+json"}, json.dumps({"title": "Bad Request", "status": 400}))
+            return (
+                400,
+                {"Content-Type": "application/problem+json"},
+                json.dumps({"title": "Bad Request", "status": 400}),
+            )
         return (200, {"Content-Type": "application/json"}, fixture_bytes(TAB638_DATA))
 
     rsps.add_callback("POST", f"{V2}/tables/TAB638/data", callback=post)
@@ -224,7 +247,9 @@ def test_v1_config_listing_and_table_search():
     cfg, _ = px_en.config_v1("BE/BE0101/BE0101A/BefolkningNy")
     assert cfg.max_cells == 110000 and px_en.session.limiter.calls == 30
     found = px_en.find_tables_v1("BE/BE0101/BE0101A", r"marital status, age and sex\.\s+Year 1968")
-    assert found == [("BE/BE0101/BE0101A/BefolkningNy", "Population by region, marital status, age and sex.  Year 1968 - 2024")]
+    assert found == [
+        ("BE/BE0101/BE0101A/BefolkningNy", "Population by region, marital status, age and sex.  Year 1968 - 2024")
+    ]
 
 
 @responses.activate
@@ -266,7 +291,11 @@ def computing_server(rsps, meta: dict, max_cells: int, calls: list[dict]) -> Non
         dims = [d for d in ids if d in sel]
         n = int(np.prod([len(sel[d]) for d in dims]))
         if n > max_cells:
-            problem = {"title": "Forbidden", "status": 403, "detail": "The query resulted in cell that exceeds the number of allowed."}
+            problem = {
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "The query resulted in cell that exceeds the number of allowed.",
+            }
             return (403, {"Content-Type": "application/problem+json"}, json.dumps(problem))
         grid = pd.MultiIndex.from_product([sel[d] for d in dims])
         body = {

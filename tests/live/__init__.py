@@ -1,0 +1,1 @@
+"""Live smoke tests against the real APIs (network; run with: .venv/bin/pytest -m live tests/live)."""

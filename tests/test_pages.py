@@ -1,0 +1,197 @@
+"""AppTests: each page shows the right facts for a chosen input (Mönsterås, Fliseryd), and bad input is handled."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parent.parent
+NBSP = "\u00a0"
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches(data_env):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def run(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    parts += (
+        [w.value for w in at.warning]
+        + [e.value for e in at.error]
+        + [i.value for i in at.info]
+        + [s.value for s in at.success]
+    )
+    parts += [t.value for t in at.title] + [h.value for h in at.header]
+    return "\n".join(str(p) for p in parts)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def arr(value) -> list:
+    """A plotly array from a JSON spec: plain list, or plotly's base64 typed array ({dtype, bdata})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return list(value)
+
+
+def test_overview_monsteras_facts():
+    at = run(area="0861")
+    assert at.title[0].value == "Översikt"
+    assert at.subheader[0].value == "Mönsterås"
+    m = metrics(at)
+    assert m["Invånare i tätorter (2020)"] == f"10{NBSP}013"
+    assert m["Antal tätorter"] == "5"
+    specs = chart_specs(at)
+    bars = specs[0]["data"][0]
+    counts = dict(zip(arr(bars["y"]), arr(bars["x"]), strict=True))
+    assert counts["Apotek"] == 1  # one OSM pharmacy in Mönsterås kommun (2020)
+    assert counts["Dagligvarubutik *"] == 4  # modelled: the four tätorter of ≥500 (Oknö, 377, has none)
+    table = at.dataframe[0].value
+    assert set(table["name"]) == {"Blomstermåla", "Fliseryd", "Mönsterås", "Oknö", "Timmernabben"}
+    assert "Modellerad" in [b.proto.label for b in at.get("badge")] if at.get("badge") else True
+    assert "Källa: SCB" in texts(at)
+
+
+def test_overview_map_covers_the_county_of_the_kommun():
+    at = run(area="0861", ind="tatort_population")
+    specs = chart_specs(at)
+    choro = [tr for tr in specs[1]["data"] if tr["type"] == "choroplethmap" and tr.get("z")]
+    locations = set(arr(choro[0]["locations"]))
+    assert "0861" in locations and all(c.startswith("08") for c in locations)
+    assert len(locations) == 12  # Kalmar län has 12 kommuner
+    assert specs[1]["layout"]["map"]["style"] == "white-bg"  # no internet tiles needed
+
+
+def test_unknown_area_warns_and_falls_back_to_sweden():
+    at = run(area="9999")
+    assert any("9999" in w.value for w in at.warning)
+    assert metrics(at)["Antal tätorter"] == f"2{NBSP}017"
+
+
+def test_hostile_area_is_inert():
+    at = run(area="<script>alert(1)</script>")
+    warning = " ".join(w.value for w in at.warning)
+    assert "<script>" not in warning and "Okänd områdeskod" in warning
+
+
+def test_english_switch():
+    at = run(area="0861", lang="en")
+    assert at.title[0].value == "Overview"
+    assert "Population in tätorter (2020)" in metrics(at)
+
+
+def test_village_profile_fliseryd():
+    at = run("villages", area="0861", village="0861TB103")
+    assert "Fliseryd — Mönsterås, Kalmar län" in [s.value for s in at.subheader]
+    assert metrics(at)["Invånare"] == "716"
+    specs = chart_specs(at)
+    dist = next(s for s in specs if "Fliseryd 20" in s["layout"]["title"]["text"])["data"][0]
+    by_type = dict(zip(arr(dist["y"]), arr(dist["x"]), strict=True))
+    assert len(by_type) == 9  # a distance per service type
+    assert by_type["Dagligvarubutik"] == 0  # modelled store in Fliseryd itself
+    assert 14 < by_type["Apotek"] < 15.5  # nearest OSM pharmacy ≈ 14.6 km away
+    assert "Servicepunkt Fliseryd" in texts(at)
+
+
+def test_villages_filter_lacking_pharmacy_within_10km():
+    at = run("villages", area="0861", svc="pharmacy", km="10")
+    at.checkbox(key="lacking").check().run()
+    table = at.dataframe[0].value
+    assert set(table["name"]) == {"Fliseryd", "Oknö"}  # Mönsterås 9.6 km, Blomstermåla 2.3, Timmernabben 6.4
+
+
+def test_villages_empty_filter_message():
+    at = run("villages", area="0861", minpop="1999999")
+    assert any("Inga byar matchar" in i.value for i in at.info)
+
+
+def test_access_what_if_closing_fliserdys_store():
+    at = run("access", area="0861", svc="grocery", close="model:grocery:0861TB103")
+    assert any("716 invånare i 1 byar" in w.value for w in at.warning)
+    table = at.dataframe[-1].value
+    row = table[table["name"] == "Fliseryd"].iloc[0]
+    assert row["old_distance_km"] == 0 and row["new_distance_km"] > 8
+
+
+def test_targets_page_broadband_missed():
+    at = run("targets", lang="en")
+    summary = at.dataframe[0].value
+    row = summary[summary["name"].str.contains("95 % with ≥100 Mbit/s")].iloc[0]
+    assert row["status"] == "Missed" and row["value_at_target"] == 86
+    assert "the trend reaches it in 2023" in texts(at)
+
+
+def test_servicepoints_business_case_fliseryd():
+    at = run("servicepoints", area="0861")
+    m = metrics(at)
+    assert m["Årskostnad med bidrag"] == f"100{NBSP}000 kr"
+    assert m["Årskostnad utan bidrag"] == f"135{NBSP}447 kr"  # 545 333/20 + 0.03×545 333/2 + 100 000
+    assert "Servicepunkt Fliseryd" in set(at.dataframe[0].value["name"])
+
+
+def test_data_page_filtered_preview():
+    at = run("data", area="0861", ds="villages", minpop="500")
+    assert any("4 rader" in s.value for s in at.subheader)
+    assert set(at.dataframe[0].value["name"]) == {"Blomstermåla", "Fliseryd", "Mönsterås", "Timmernabben"}
+    assert "minpop=500" in texts(at) or any("minpop=500" in c.value for c in at.code)
+
+
+def test_method_page_states_the_method():
+    at = run("method")
+    body = texts(at)
+    assert "SWEREF 99 TM" in body and "1.3" in body and "70 km/h" in body
+    assert "© OpenStreetMap contributors" in body
+
+
+def test_presenter_mode_shows_one_slide():
+    at = run(area="0861", village="0861TB103", present="1")
+    assert not at.title  # no page chrome, only the slide
+    assert any("1 / " in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_corrupt_dataset_gives_clear_message_and_other_pages_work(built_data, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(built_data, data)
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(data))
+    (data / "processed" / "indicators.parquet").write_bytes(b"not a parquet file")
+    at = run(area="0861")
+    err = " ".join(e.value for e in at.error)
+    assert "indicators.parquet" in err and "python -m etl build" in err
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception and at.title[0].value == "Om / Metod"
+
+
+def test_missing_processed_folder_is_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(tmp_path / "fresh"))
+    at = run(area="0861")
+    assert metrics(at)["Antal tätorter"] == "5"
+    assert (tmp_path / "fresh" / "processed" / "villages.parquet").exists()
