@@ -75,16 +75,19 @@ ui.source_caption("indicators")
 st.subheader(t("villages_in_area", lang))
 table = views.villages_in_area(villages, population, area)
 st.dataframe(
-    table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(
-        municipality_code=lambda d: d["municipality_code"].map(names)
+    fmt.styled(
+        table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(
+            municipality_code=lambda d: d["municipality_code"].map(names)
+        ),
+        lang,
     ),
     hide_index=True,
     column_config={
         "name": t("name", lang),
         "kind": t("kind", lang),
         "municipality_code": t("municipality", lang),
-        "population": st.column_config.NumberColumn(t("population", lang), format="localized"),
-        "area_ha": st.column_config.NumberColumn(t("area_ha", lang), format="localized"),
+        "population": t("population", lang),
+        "area_ha": t("area_ha", lang),
     },
     key="village_table",
 )

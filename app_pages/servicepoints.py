@@ -5,7 +5,7 @@ import streamlit as st
 
 from servicekartan import charts, costs, fmt, servicepoints, ui
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import code_label, t
 
 lang = ui.page_header("page_servicepoints")
 area = ui.current_area()
@@ -17,7 +17,7 @@ register = ui.servicepoint_register()
 st.subheader(t("register", lang))
 reg = register.assign(
     municipality=register["municipality_code"].map(names),
-    status=register["status"].map(lambda s: t(s, lang)),
+    status=register["status"].map(lambda s: code_label(s, lang)),
     service_types=register["service_types"].map(
         lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
     ),
@@ -40,7 +40,9 @@ st.dataframe(
         "annual_cost": t("annual_with", lang),
     },
 )
-pts = register.assign(label=register["name"] + " (" + register["status"].map(lambda s: t(s, lang)) + ")", size=16)
+pts = register.assign(
+    label=register["name"] + " (" + register["status"].map(lambda s: code_label(s, lang)) + ")", size=16
+)
 views_area = villages if area == "00" else villages[villages["municipality_code"].str.startswith(area)]
 fig = charts.area_choropleth(
     pd.DataFrame(columns=["area_code", "value", "quality"]),

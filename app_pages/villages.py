@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import code_label, t
 
 lang = ui.page_header("page_villages")
 area = ui.current_area()
@@ -100,7 +100,9 @@ sp = ui.load_optional("servicepoints")
 here = sp[sp["village_id"] == vid] if sp is not None else None
 if here is not None and not here.empty:
     for _, row in here.iterrows():
-        st.success(f"{t('servicepoint_here', lang)}: {row['name']} ({row.get('status', '')}, {row.get('opened', '')})")
+        st.success(
+            f"{t('servicepoint_here', lang)}: {row['name']} ({code_label(row.get('status'), lang)}, {row.get('opened', '')})"
+        )
 else:
     st.caption(t("no_servicepoint", lang))
 
@@ -118,7 +120,9 @@ if access is not None:
     st.dataframe(
         fmt.styled(
             near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
-                service_type=lambda d: d["service_type"].map(labels)
+                service_type=lambda d: d["service_type"].map(labels),
+                method=lambda d: d["method"].map(lambda c: code_label(c, lang)),
+                quality=lambda d: d["quality"].map(lambda c: code_label(c, lang)),
             ),
             lang,
             {"distance_km": 1, "road_km": 1},

@@ -32,7 +32,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from etl.sources.http import USER_AGENT, Clock, Fetched, Session, SystemClock
+from etl.sources.http import USER_AGENT, Clock, Fetched, Session, SystemClock, TransientError
 from servicekartan import paths
 from servicekartan.catalog import DatasetError, atomic_write_bytes
 
@@ -509,9 +509,13 @@ def run_fetch(
         units = [u for u in units if u[1] in wanted]
     progress = Progress(out, len(units), clock.monotonic)
     sessions: dict[str, Session] = {}
+    unreachable: dict[str, str] = {}  # source -> why (no connection at all: skip its other units)
     run = FetchRun()
     for source, step, unit in units:
         mod = step_module(step)
+        if source in unreachable:
+            run.results.append(UnitResult(source, step, unit, "FAILED", message=f"skipped: {unreachable[source]}"))
+            continue
         session = sessions.get(source)
         if session is None:
             session = sessions[source] = Session(clock=clock, on_event=progress.note, **getattr(mod, "SESSION", {}))
@@ -528,6 +532,9 @@ def run_fetch(
                 raise
             result.status = "FAILED"
             result.message = f"{type(exc).__name__}: {exc}"
+            cause = exc if isinstance(exc, TransientError) else exc.__cause__ or exc.__context__
+            if isinstance(cause, TransientError) and cause.kind == "connection" and ctx.requests == 0:
+                unreachable[source] = f"{source} unreachable ({cause.url or 'no connection'}); check the network"
         result.requests, result.reused, result.nbytes = ctx.requests, ctx.reused, ctx.nbytes
         result.seconds = clock.monotonic() - t0
         progress.finish(result.status if result.ok else f"FAILED: {result.message}")

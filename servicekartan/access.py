@@ -1,8 +1,9 @@
 """Villages + services (+ an optional road graph) -> nearest service per village, type and year; what-if scenarios.
 
 Distances are **straight lines in SWEREF 99 TM** (EPSG:3006, metres; SCB's own grid): a transverse
-Mercator plane whose scale error inside Sweden is below 0.1 %, so a plane distance is as good as a
-great-circle one at this scale and lets a KD-tree (`scipy.spatial.cKDTree`) answer every query.
+Mercator plane whose scale error inside Sweden is below 0.2 % (largest in the far north-east, 9 degrees
+from the 15 E central meridian), so a plane distance is as good as a great-circle one at this scale
+and lets a KD-tree (`scipy.spatial.cKDTree`) answer every query.
 
 A service counts in year Y when `opened <= Y < closed` (a missing year is open-ended), so a service
 that opens and closes in the same year is never active. Years with an identical set of active

@@ -180,8 +180,22 @@ Data licences
 """
 
 
+COUNT_COLUMNS = ("population", "year", "opened", "closed", "pop_beyond", "tatort_count")
+
+
+def tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts written as whole numbers (716, not 716.0); missing stays empty, never 0."""
+    out = df.copy()
+    for c in out.columns:
+        if c in COUNT_COLUMNS and str(out[c].dtype).startswith(("float", "Float")):
+            v = out[c]
+            if ((v.dropna() % 1) == 0).all():
+                out[c] = v.astype("Int64")
+    return out
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    return tidy(df).to_csv(index=False).encode("utf-8")
 
 
 def to_parquet(df: pd.DataFrame, meta: dict) -> bytes:
@@ -200,7 +214,7 @@ def to_excel(df: pd.DataFrame, meta: dict, cite: str) -> bytes:
         [(k, str(v)) for k, v in meta.items() if k not in ("extra",)] + [("citation", cite)], columns=["field", "value"]
     )
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        df.to_excel(xw, sheet_name="data", index=False)
+        tidy(df).to_excel(xw, sheet_name="data", index=False)
         about.to_excel(xw, sheet_name="about", index=False)
     return buf.getvalue()
 

@@ -343,3 +343,25 @@ STRINGS.update(
         "open": ("öppen", "open"),
     }
 )
+
+_CODES: dict[str, tuple[str, str]] = {
+    "estimate": ("skattning", "estimate"),
+    "network": ("vägnät", "road network"),
+    "unreachable": ("ej nåbar", "unreachable"),
+    "no_service": ("ingen service", "no service"),
+    "no_location": ("läge saknas", "no location"),
+    "modelled": ("modellerad", "modelled"),
+    "observed": ("observerad", "observed"),
+    "mixed": ("blandad", "mixed"),
+    "open": ("öppen", "open"),
+    "planned": ("planerad", "planned"),
+    "closed": ("stängd", "closed"),
+}
+
+
+def code_label(code: object, lang: str = DEFAULT_LANG) -> str:
+    """Readable label for a data code (method, quality, status); unknown codes pass through, missing as '–'."""
+    if code is None or (isinstance(code, float) and code != code):
+        return "–"
+    pair = _CODES.get(str(code))
+    return str(code) if pair is None else (pair[0] if lang == "sv" else pair[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,15 +47,23 @@ def safe_snippet(raw: object, limit: int = 40) -> str:
     return s + ("…" if len(str(raw)) > limit else "")
 
 
+_RUN = threading.local()  # per script-run: the container under the title where URL warnings go
+
+
 def warn_param(name: str, raw: object) -> None:
     msg = t("bad_param", lang(), name=name) + f" ({safe_snippet(raw)})"
-    if msg not in _warnings():
+    box = getattr(_RUN, "box", None)
+    if box is not None:  # the page header is drawn: write in place, under the title
+        box.warning(msg, icon="⚠️")
+    elif msg not in _warnings():
         _warnings().append(msg)
 
 
 def show_url_warnings() -> None:
+    """Open the warnings box under the title; earlier warnings go in now, later ones as widgets parse the URL."""
+    _RUN.box = st.container()
     for msg in _warnings():
-        st.warning(msg, icon="⚠️")
+        _RUN.box.warning(msg, icon="⚠️")
     st.session_state["_url_warnings"] = []
 
 
@@ -357,6 +366,7 @@ def area_level(code: str) -> str:
 
 def sidebar() -> None:
     """Language, presenter mode, the area picker and data freshness; shared by every page."""
+    _RUN.box = None  # a new run: URL warnings queue until the page header opens its box
     side = st.sidebar
     language_switch(side)
     presenter_toggle(side)

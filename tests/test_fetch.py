@@ -398,3 +398,15 @@ def test_data_status_without_fetch(data):
     assert list(st.columns) == ["dataset", "source", "status", "retrieved", "raw_files", "units", "licence"]
     assert set(st["status"]) == {"seed", "modelled"} and st["raw_files"].sum() == 0
     assert isinstance(st, pd.DataFrame)
+
+
+@responses.activate
+def test_unreachable_source_skips_its_other_units(data):
+    responses.add("POST", overpass.INTERPRETER, body=requests.ConnectionError("Name or service not known"))
+    out = io.StringIO()
+    run = run_fetch(["osm"], Options(), clock=FakeClock(), out=out)
+    assert len(run.results) == 21 and not run.ok
+    assert "connection failed" in run.results[0].message
+    assert all(r.message.startswith("skipped: osm unreachable") for r in run.results[1:])
+    assert posts(overpass.INTERPRETER) == 5  # one unit's attempts, not 21 x 5
+    assert not (data / "raw").exists()

@@ -195,3 +195,10 @@ def test_missing_processed_folder_is_built(tmp_path, monkeypatch):
     at = run(area="0861")
     assert metrics(at)["Antal tätorter"] == "5"
     assert (tmp_path / "fresh" / "processed" / "villages.parquet").exists()
+
+
+def test_bad_page_params_warn_on_first_render():
+    at = run("villages", area="0861", year="99999999999999999999", minpop="-5", svc="bogus")
+    warning = " ".join(w.value for w in at.warning)
+    assert "year" in warning and "minpop" in warning and "svc" in warning
+    assert metrics(at)["Invånare"]  # the page still works with defaults

@@ -59,6 +59,10 @@ class FetchError(RuntimeError):
 class TransientError(FetchError):
     """Connection error, timeout or a truncated/invalid body: retried, then raised."""
 
+    def __init__(self, message: str, url: str = "", kind: str = "") -> None:
+        super().__init__(message, url)
+        self.kind = kind  # "connection", "timeout" or "invalid"
+
 
 class HttpStatusError(FetchError):
     """The server answered with an error status (after retries for 429/5xx)."""
@@ -229,8 +233,12 @@ class Session:
                 )
                 content = resp.content
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-                last = TransientError(f"{method} {url} {kind} ({type(exc).__name__}: {exc})", url)
+                timeout_ = isinstance(exc, requests.Timeout)
+                last = TransientError(
+                    f"{method} {url} {'timed out' if timeout_ else 'connection failed'} ({type(exc).__name__}: {exc})",
+                    url,
+                    "timeout" if timeout_ else "connection",
+                )
             else:
                 full_url = resp.url or url
                 if resp.status_code in retry_statuses:
@@ -274,6 +282,7 @@ class Session:
                                 f"{method} {full_url} returned {len(content):,} bytes that are not valid JSON "
                                 f"(truncated transfer? {exc})",
                                 full_url,
+                                "invalid",
                             )
                     if invalid is not None:
                         last = invalid
