@@ -613,12 +613,15 @@ def data_status() -> pd.DataFrame:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", choices=sorted(STEPS), action="append", help="fetch only this source (repeatable)")
-    p.add_argument("--county", help="only this län (2-digit code, e.g. 08): OSM per län, SCB/Kolada filtered")
-    p.add_argument("--since", type=int, help="only years from YEAR on (SCB, Kolada)")
+    p.add_argument(
+        "--county", metavar="LAN", help="only this län (2-digit code, e.g. 08): OSM per län, SCB/Kolada filtered"
+    )
+    p.add_argument("--since", type=int, metavar="YEAR", help="only years from YEAR on (SCB, Kolada)")
     p.add_argument("--refresh", action="store_true", help="download again even what a lock file says is complete")
     p.add_argument(
         "--max-age-days",
         type=float,
+        metavar="DAYS",
         default=1.0,
         help="reuse complete responses (staged or committed) younger than this many days (default 1; -1 = any age)",
     )

@@ -1,7 +1,9 @@
-"""`python -m etl fetch`: raw files with lock files, resume, summary, exit codes, fault injection that leaves
-data/raw/ and data/processed/ byte-identical, and `etl build` using the fetched (observed) data. No network:
-every API is mocked with `responses` (Overpass and Kolada answers are hand-built fixtures, see
-tests/fixtures/*/README.md; SCB answers are computed from the recorded TAB638 metadata).
+"""`python -m etl fetch` -> raw files + lock files, resume, summary, exit codes; faults leave data untouched.
+
+Fault injection checks that data/raw/ and data/processed/ hash the same before and after a failed run,
+and `etl build` after a fetch uses the fetched (observed) data. No network: every API is mocked with
+`responses` (Overpass and Kolada answers are hand-built fixtures, see tests/fixtures/*/README.md; SCB
+answers are computed from the recorded TAB638 metadata).
 """
 
 from __future__ import annotations

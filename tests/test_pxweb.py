@@ -1,10 +1,10 @@
-"""SCB PxWeb client against the real recorded responses in ../shared/fixtures (served with `responses` at the
-URLs they were recorded from), query splitting and pacing against a mocked server, and problem+json errors.
+"""SCB PxWeb client: recorded real responses -> known values; split + paced queries; problem+json -> clear errors.
 
-The recorded files are read byte for byte and never edited. Their URLs follow the recorder's layout
-(rOpenGov/pxweb, httptest): `pxweb_r/v1/<path>` is `https://api.scb.se/OV0104/v1/doris/<path>`,
-`pxweb_r/v2/<path>` is `https://statistikdatabasen.scb.se/api/v2/<path>`; `-<hash>` stands for the
-query string (`-249173` = `?config`) and `-<hash>-POST` for a POST body.
+The recorded responses in ../shared/fixtures are served with `responses` at the URLs they were recorded
+from, read byte for byte and never edited. Their URLs follow the recorder's layout (rOpenGov/pxweb,
+httptest): `pxweb_r/v1/<path>` is `https://api.scb.se/OV0104/v1/doris/<path>`, `pxweb_r/v2/<path>` is
+`https://statistikdatabasen.scb.se/api/v2/<path>`; `-<hash>` stands for the query string (`-249173` =
+`?config`) and `-<hash>-POST` for a POST body.
 """
 
 from __future__ import annotations

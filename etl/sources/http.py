@@ -13,6 +13,7 @@ Time is injectable (`Clock`): tests pass a fake clock whose `sleep` only advance
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -95,6 +96,24 @@ class Fetched:
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     request_body: Any = None
+
+
+def short_reason(exc: BaseException) -> str:
+    """A connection error's gist ('Failed to resolve host', 'Connection refused' …) without urllib3's nesting."""
+    text = str(exc)
+    for pattern in (
+        r"Failed to resolve '[^']+'",
+        r"Connection refused",
+        r"Connection reset by peer",
+        r"Network is unreachable",
+        r"Read timed out",
+        r"timed out",
+        r"Name or service not known",
+    ):
+        m = re.search(pattern, text)
+        if m:
+            return f"{type(exc).__name__}: {m.group(0)}"
+    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def parse_retry_after(value: str | None, now_wall: float) -> float | None:
@@ -180,7 +199,6 @@ class Session:
         self.on_event = on_event
         self.http = http or requests.Session()
         self.http.headers["User-Agent"] = user_agent
-        self.http.headers.setdefault("Accept", "application/json")
         self.limiter: RateLimiter | None = None
         self.call_times: list[float] = []  # monotonic time of every request sent (pacing is checked in tests)
         if rate:
@@ -235,7 +253,7 @@ class Session:
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 timeout_ = isinstance(exc, requests.Timeout)
                 last = TransientError(
-                    f"{method} {url} {'timed out' if timeout_ else 'connection failed'} ({type(exc).__name__}: {exc})",
+                    f"{method} {url} {'timed out' if timeout_ else 'connection failed'} ({short_reason(exc)})",
                     url,
                     "timeout" if timeout_ else "connection",
                 )

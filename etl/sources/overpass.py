@@ -224,7 +224,7 @@ class Overpass:
         if not self.status_url:
             return 0.0
         try:
-            f = self.session.get(self.status_url, expect_json=False, headers={"Accept": "text/plain, */*"})
+            f = self.session.get(self.status_url, expect_json=False)
         except FetchError:
             return 0.0
         wait = min(parse_status(f.content.decode("utf-8", "replace")), MAX_SLOT_WAIT)

@@ -61,7 +61,7 @@ GROUPS: tuple[Group, ...] = (
         "MI0810",
         "tätorter",
         "MI/MI0810",
-        r"tätort",
+        r"(?=.*tätort)(?=.*areal)",  # the land area + population tables, not the age/sex breakdowns
         (TableRef(v1_path="MI/MI0810/MI0810A/LandarealTatortN", name="Tätorter: landareal, folkmängd"),),
     ),
     Group(
@@ -69,7 +69,7 @@ GROUPS: tuple[Group, ...] = (
         "MI0811",
         "småorter",
         "MI/MI0811",
-        r"småort",
+        r"(?=.*småort)(?=.*areal)",
         (TableRef(v1_path="MI/MI0811/MI0811A/LandarealSmaort", name="Småorter: landareal, folkmängd"),),
     ),
 )
@@ -136,7 +136,7 @@ def selection_for(meta: TableMeta, county: str | None, since: int | None) -> tup
         elif dim.elimination:
             eliminate.append(dim.code)
         else:
-            selection[dim.code] = "*"
+            return None  # a breakdown this step does not model (no total, no elimination): skip the table
     return selection, eliminate
 
 

@@ -1,5 +1,6 @@
-"""Live smoke tests: the real SCB PxWeb (v2 and v1), SCB geodata WFS, Kolada and Overpass APIs still answer
-the way the clients expect. Network; skipped by default. Run them with one command:
+"""Live smoke tests: the real SCB (PxWeb v2/v1, WFS), Kolada and Overpass APIs still answer as the clients expect.
+
+Network; skipped by default. Run them with one command:
 
     .venv/bin/pytest -m live tests/live
 
