@@ -109,9 +109,7 @@ class Recorder:
         dialog.dismiss()
 
     def _response(self, response: Any) -> None:
-        if response.status >= 400 and not harness.is_benign_console_error(
-            "Failed to load resource 404", response.url
-        ):
+        if response.status >= 400 and not harness.is_benign_console_error("Failed to load resource 404", response.url):
             self.failed_responses.append(f"{response.status} {response.url}")
 
     def problems(self) -> list[str]:

@@ -200,9 +200,7 @@ def wait_idle(page: Any, timeout: float = 90_000, settle_ms: int = 400) -> None:
     page.wait_for_timeout(settle_ms)
     for _ in range(2):  # the status widget can reappear for a follow-up rerun (st.rerun, URL sync)
         page.wait_for_selector(STATUS, state="detached", timeout=timeout)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout, polling=100
-        )
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout, polling=100)
         page.wait_for_timeout(settle_ms)
 
 

@@ -1,0 +1,57 @@
+"""Presenter deck slides for Mönsterås/Fliseryd, and slide-sized PNG/SVG export stamped with source and date."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from servicekartan import catalog, export, slides
+
+
+@pytest.fixture()
+def ctx(data_env):
+    frames = {n: catalog.read(n) for n in ("villages", "population", "services", "indicators", "village_access")}
+    names = dict(zip(frames["villages"]["municipality_code"], frames["villages"]["municipality_code"], strict=False))
+    names.update(dict(zip(catalog.read("regions")["code"], catalog.read("regions")["name"], strict=True)))
+    from servicekartan import paths
+
+    geo = json.loads((paths.seed_dir() / "scb_kommuner_wgs84.geojson").read_text())
+    return slides.Context(frames=frames, lang="sv", area="0861", village="0861TB103", names=names, geojson=geo)
+
+
+def test_default_deck_for_monsteras(ctx):
+    built = [slides.build(k, ctx) for k in slides.DEFAULT_DECK]
+    assert all(s.figure is not None and s.title for s in built)
+    pop = built[0].figure.data[0]
+    assert list(pop.y) == ["Mönsterås", "Blomstermåla", "Timmernabben", "Fliseryd", "Oknö"]
+    assert list(pop.x) == [5186, 2322, 1412, 716, 377]
+    dist = next(s for s in built if s.kind == "village_distances")
+    assert "Fliseryd" in dist.title and dist.modelled
+
+
+def test_parse_deck_keeps_known_kinds_and_reports_unknown():
+    deck, unknown = slides.parse_deck("village_distances,<script>,kommun_map")
+    assert deck == ["village_distances", "kommun_map"] and unknown == ["<script>"]
+    assert slides.parse_deck(None)[0] == list(slides.DEFAULT_DECK)
+
+
+needs_chromium = pytest.mark.skipif(
+    not shutil.which("chromium") and not os.environ.get("SERVICEKARTAN_REQUIRE_BROWSER"),
+    reason="kaleido needs Debian's chromium (bash test.sh installs it as root)",
+)
+
+
+@needs_chromium
+def test_png_and_svg_export_is_slide_sized_and_stamped(ctx):
+    slide = slides.build("villages_population", ctx)
+    png = export.image(slide.figure, "png", "Källa: SCB", when="2026-11-28")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (export.SLIDE_WIDTH, export.SLIDE_HEIGHT)
+    svg = export.image(slide.figure, "svg", "Källa: SCB", when="2026-11-28").decode()
+    assert "Källa: SCB · Servicekartan 2026-11-28" in svg and "Mönsterås" in svg
+    with pytest.raises(ValueError):
+        export.image(slide.figure, "gif", "x")
