@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from servicekartan import charts, fmt, ui, views
-from servicekartan.definitions import service_label
+from servicekartan import charts, fmt, targets, ui, views
+from servicekartan.definitions import PRIORITY_TYPES, THRESHOLDS_KM, service_label
 from servicekartan.i18n import indicator_label, t
 
 lang = ui.page_header("page_overview")
@@ -21,55 +21,95 @@ c1.metric(f"{t('tatort_population', lang)} ({pop_year or '–'})", fmt.number(po
 c2.metric(t("tatort_count", lang), fmt.number(n_tat, lang))
 st.caption(t("coverage_caveat", lang))
 
+# Access cards: share of the tätort population beyond a distance, now and in a base year
+access_years = sorted(indicators.loc[indicators["indicator_id"].str.startswith("share_beyond_"), "year"].unique())
+if access_years:
+    a1, a2, a3 = st.columns(3)
+    with a1:
+        km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
+    with a2:
+        year_now = ui.url_select(t("year", lang), access_years, key="year", default=access_years[-1], parse=int)
+    with a3:
+        base = ui.url_select(t("base_year", lang), access_years, key="base", default=access_years[0], parse=int)
+    cards = views.access_cards(indicators, area, PRIORITY_TYPES, km, year_now, base)
+    if cards["modelled"].any():
+        ui.modelled_badge()
+    st.markdown(f"**{t('share_beyond_cards', lang, n=km, y=year_now)}**")
+    cols = st.columns(len(cards))
+    for col, row in zip(cols, cards.itertuples(), strict=True):
+        col.metric(
+            service_label(row.service_type, lang),
+            fmt.percent(row.share, lang),
+            delta=None if row.change != row.change else t("pp_since", lang, d=fmt.signed(row.change, lang, 1), y=base),
+            delta_color="off" if not abs(row.change) >= 0.05 else "inverse",
+        )
+    ui.source_caption("indicators")
+
 counts = views.service_counts(services, area)
 labels = {s: service_label(s, lang) for s in counts["service_type"]}
-if counts["modelled"].any():
-    ui.modelled_badge()
-st.plotly_chart(
-    charts.service_count_bars(
-        counts,
-        labels,
-        t("service_points", lang) + (" (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""),
+left, right = st.columns([2, 3])
+with left:
+    if counts["modelled"].any():
+        ui.modelled_badge()
+    title = t("service_points", lang) + (
+        " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
+    )
+    st.plotly_chart(charts.service_count_bars(counts, labels, title, lang), key="service_counts")
+    ui.source_caption("services")
+    st.subheader(t("targets_status", lang))
+    tsum = targets.summary_table(indicators, ui.target_registry(), area)
+    st.dataframe(
+        fmt.styled(
+            tsum.assign(
+                name=tsum["name_sv" if lang == "sv" else "name_en"],
+                status=tsum["status"].map(lambda x: targets.STATUS_LABELS[x][0 if lang == "sv" else 1]),
+            )[["status", "name"]],
+            lang,
+        ).apply(
+            lambda c: [f"background-color: {targets.LIGHT_HEX[x]}; color: white" for x in tsum["light"]],
+            subset=["status"],
+        ),
+        hide_index=True,
+        column_config={"name": t("target", lang), "status": t("status", lang)},
+        key="overview_targets",
+    )
+    st.page_link("app_pages/targets.py", label=t("page_targets", lang) + " →")
+with right:
+    # Choropleth of kommuner for any indicator and year
+    kommun_ids = sorted(indicators.loc[indicators["level"] == "municipality", "indicator_id"].unique())
+    ind = ui.url_select(
+        t("indicator", lang),
+        kommun_ids,
+        key="ind",
+        default="tatort_population",
+        format_func=lambda i: indicator_label(i, lang),
+    )
+    years = sorted(
+        indicators.loc[(indicators["indicator_id"] == ind) & (indicators["level"] == "municipality"), "year"].unique()
+    )
+    year = (
+        ui.url_select(t("year", lang), years, key="mapyear", default=years[-1], parse=int, widget=st.select_slider)
+        if len(years) > 1
+        else years[-1]
+    )
+    county = area[:2] if area != "00" else None
+    values = views.kommun_values(indicators, ind, year, county)
+    codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
+    if (values["quality"] == "modelled").any():
+        ui.modelled_badge()
+    fig = charts.area_choropleth(
+        values,
+        ui.geojson("municipality"),
+        names,
+        indicator_label(ind, lang),
+        f"{indicator_label(ind, lang)}, {year}",
         lang,
-    ),
-    key="service_counts",
-)
-ui.source_caption("services")
+        codes=codes,
+        highlight=area if len(area) == 4 else None,
+    )
+    st.plotly_chart(fig, key="kommun_map")
+    ui.source_caption("indicators")
 
-# Choropleth of kommuner for any indicator and year
-kommun_ids = sorted(indicators.loc[indicators["level"] == "municipality", "indicator_id"].unique())
-ind = ui.url_select(
-    t("indicator", lang),
-    kommun_ids,
-    key="ind",
-    default="tatort_population",
-    format_func=lambda i: indicator_label(i, lang),
-)
-years = sorted(
-    indicators.loc[(indicators["indicator_id"] == ind) & (indicators["level"] == "municipality"), "year"].unique()
-)
-year = (
-    ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int, widget=st.select_slider)
-    if len(years) > 1
-    else years[-1]
-)
-county = area[:2] if area != "00" else None
-values = views.kommun_values(indicators, ind, year, county)
-codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
-if (values["quality"] == "modelled").any():
-    ui.modelled_badge()
-fig = charts.area_choropleth(
-    values,
-    ui.geojson("municipality"),
-    names,
-    indicator_label(ind, lang),
-    f"{indicator_label(ind, lang)}, {year}",
-    lang,
-    codes=codes,
-    highlight=area if len(area) == 4 else None,
-)
-st.plotly_chart(fig, key="kommun_map")
-ui.source_caption("indicators")
 
 # Villages of the area
 st.subheader(t("villages_in_area", lang))

@@ -110,11 +110,12 @@ def _active(opened: np.ndarray, closed: np.ndarray, year: int) -> np.ndarray:
 
 
 def years_in_data(services: pd.DataFrame, base: Sequence[int] = ACCESS_YEARS) -> list[int]:
-    """ACCESS_YEARS plus every year spanned by the services' opened/closed years (within YEAR_FLOOR..YEAR_CEILING)."""
+    """ACCESS_YEARS plus every year spanned by the services' opened/closed years (within YEAR_FLOOR..YEAR_CEILING),
+    starting the year before the first opening so that every change has a "before"."""
     years = set(int(y) for y in base)
     events = pd.concat([services["opened"], services["closed"]]).dropna() if len(services) else pd.Series([])
     if len(events):
-        lo = max(min(int(events.min()), min(years, default=int(events.min()))), YEAR_FLOOR)
+        lo = max(min(int(events.min()) - 1, min(years, default=int(events.min()))), YEAR_FLOOR)
         hi = min(max(int(events.max()), max(years, default=int(events.max()))), YEAR_CEILING)
         years |= set(range(lo, hi + 1))
     return sorted(years)

@@ -365,3 +365,33 @@ def code_label(code: object, lang: str = DEFAULT_LANG) -> str:
         return "–"
     pair = _CODES.get(str(code))
     return str(code) if pair is None else (pair[0] if lang == "sv" else pair[1])
+
+
+STRINGS.update(
+    {
+        "share_beyond_card": ("Andel >{n} km till {s}", "Share >{n} km from {s}"),
+        "targets_status": ("Målen för området", "Targets for the area"),
+    }
+)
+
+STRINGS.update({"pp_since": ("{d} procentenheter sedan {y}", "{d} percentage points since {y}")})
+
+STRINGS.update(
+    {
+        "share_beyond_cards": (
+            "Andel av tätortsbefolkningen längre än {n} km (fågelväg) från närmaste …, {y}",
+            "Share of the tätort population farther than {n} km (straight line) from the nearest …, {y}",
+        )
+    }
+)
+
+STRINGS.update(
+    {
+        "save_view": ("📌 Spara vyn i presentationen", "📌 Save view to the presentation"),
+        "save_view_help": (
+            "Lägger sidans huvuddiagram först i presentationsläget (länken bevarar det).",
+            "Puts this page's main chart first in presenter mode (the link keeps it).",
+        ),
+        "view_saved": ("Vyn är sparad. Slå på presentationsläget.", "View saved. Turn on presenter mode."),
+    }
+)

@@ -159,3 +159,93 @@ def parse_deck(raw: str | None) -> tuple[list[str], list[str]]:
 
 def build(kind: str, ctx: Context) -> Slide:
     return KINDS[kind](ctx)
+
+
+def target_broadband(ctx: Context) -> Slide:
+    """The national (or the area's) broadband series toward the 95 % goal of 2020."""
+    from servicekartan import targets
+
+    reg = targets.load_targets().set_index("target_id")
+    row = reg.loc["broadband_2020_95"].to_dict() | {"target_id": "broadband_2020_95"}
+    area = (
+        ctx.area if not targets.series_for(ctx.frames["indicators"], "broadband_100", ctx.area).empty else COUNTRY_CODE
+    )
+    series = targets.series_for(ctx.frames["indicators"], "broadband_100", area)
+    status = targets.evaluate(series, row, as_of=ctx.extra.get("as_of"))
+    title = f"{status.target.name(ctx.lang)} — {ctx.names.get(area, area)}"
+    fig = charts.target_chart(
+        series,
+        targets.trend_frame(status),
+        status.target,
+        status.label(ctx.lang),
+        title,
+        ctx.lang,
+        unit=status.target.unit or "%",
+        breaks=status.breaks,
+    )
+    fig.update_layout(height=620)
+    return Slide("target_broadband", title, fig, ("indicators",), note=status.sentence(ctx.lang))
+
+
+def servicepoint_effect(ctx: Context) -> Slide:
+    """What the village's registered servicepunkt added: distance per service type the year before and after it opened."""
+    from servicekartan import servicepoints
+
+    reg = servicepoints.load_register(villages=ctx.frames["villages"])
+    vid = ctx.village if ctx.village in set(reg["village_id"]) else reg["village_id"].iloc[0]
+    sp = reg[reg["village_id"] == vid].iloc[0]
+    types = servicepoints.split_list(sp["service_types"])
+    opened = int(sp["opened"])
+    a = ctx.frames["village_access"]
+    a = a[(a["village_id"] == vid) & a["service_type"].isin(types) & a["year"].isin([opened - 1, opened])]
+    fig = go.Figure()
+    for year, color in ((opened - 1, "#999999"), (opened, "#009E73")):
+        g = a[a["year"] == year]
+        fig.add_trace(
+            go.Bar(
+                x=[service_label(s, ctx.lang) for s in g["service_type"]],
+                y=g["distance_km"],
+                name=str(year),
+                marker_color=color,
+                text=[fmt.km(v, ctx.lang) for v in g["distance_km"]],
+                textposition="outside",
+            )
+        )
+    title = f"{sp['name']}: {'avstånd före och efter öppningen' if ctx.lang == 'sv' else 'distance before and after opening'} ({opened})"
+    fig.update_yaxes(title="km", gridcolor="#eee", rangemode="tozero")
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.15})
+    fig = charts.base_layout(fig, title, ctx.lang, height=620)
+    return Slide(
+        "servicepoint_effect", title, fig, ("village_access", "servicepoints"), bool((a["quality"] == "modelled").any())
+    )
+
+
+def financing(ctx: Context) -> Slide:
+    """How the registered servicepunkt (Fliseryd) was financed."""
+    from servicekartan import costs
+
+    split = costs.financing_split(costs.FLISERYD_ACTUAL, ctx.lang)
+    title = t("financing_split", ctx.lang) + " — Servicepunkt Fliseryd"
+    fig = charts.financing_bars(split, title, ctx.lang)
+    fig.update_layout(height=420)
+    return Slide("financing", title, fig, ("servicepoints",), note=costs.FLISERYD_NOTE if ctx.lang == "sv" else "")
+
+
+KINDS.update({"target_broadband": target_broadband, "servicepoint_effect": servicepoint_effect, "financing": financing})
+DEFAULT_DECK = (
+    "villages_population",
+    "village_distances",
+    "servicepoint_effect",
+    "target_broadband",
+    "kommun_map",
+    "access_bands",
+    "financing",
+)
+# The slide each page adds to the deck with "save view".
+PAGE_SLIDE: dict[str, str] = {
+    "page_overview": "kommun_map",
+    "page_villages": "village_distances",
+    "page_access": "access_bands",
+    "page_targets": "target_broadband",
+    "page_servicepoints": "financing",
+}

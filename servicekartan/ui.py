@@ -392,7 +392,24 @@ def page_header(title_key: str) -> str:
         st.stop()
     st.title(t(title_key, language))
     show_url_warnings()
+    _save_view_button(title_key, language)
     return language
+
+
+def _save_view_button(title_key: str, language: str) -> None:
+    """Sidebar button: put this page's main view into the presenter deck (the deck lives in the URL as `deck`)."""
+    from servicekartan import slides
+
+    kind = slides.PAGE_SLIDE.get(title_key)
+    if kind is None:
+        return
+    if st.sidebar.button(t("save_view", language), key="_save_view", help=t("save_view_help", language)):
+        deck, _ = slides.parse_deck(st.query_params.get("deck") or st.session_state.get("deck"))
+        deck = [k for k in deck if k != kind]
+        deck.insert(0, kind)
+        st.session_state["deck"] = ",".join(deck)
+        st.query_params["deck"] = st.session_state["deck"]
+        st.sidebar.success(t("view_saved", language))
 
 
 def url_range(label: str, lo: int, hi: int, key: str) -> tuple[int, int]:
@@ -489,7 +506,7 @@ def presenter_deck(language: str) -> None:
     """One large chart per screen, previous/next through the deck (`deck=` in the URL), PNG/SVG downloads."""
     from servicekartan import export, slides
 
-    deck, unknown = slides.parse_deck(st.query_params.get("deck"))
+    deck, unknown = slides.parse_deck(st.query_params.get("deck") or st.session_state.get("deck"))
     for u in unknown:
         warn_param("deck", u)
     show_url_warnings()

@@ -211,3 +211,25 @@ def active_services(services: pd.DataFrame, area: str, service_type: str, year: 
     opened = s["opened"].fillna(-10_000)
     closed = s["closed"].fillna(10_000)
     return s[(opened <= year) & (year < closed)].sort_values("name")
+
+
+def access_cards(
+    indicators: pd.DataFrame, area: str, types: tuple[str, ...], km: int, year: int, base_year: int | None
+) -> pd.DataFrame:
+    """Per service type: share of the tätort population beyond `km` in `year` and in `base_year`, and the change."""
+    rows = []
+    for s in types:
+        iid = f"share_beyond_{km}km_{s}"
+        now, _ = indicator_value(indicators, area, iid, year)
+        before, _ = indicator_value(indicators, area, iid, base_year) if base_year is not None else (float("nan"), None)
+        q = indicators.loc[(indicators["indicator_id"] == iid) & (indicators["area_code"] == area), "quality"]
+        rows.append(
+            {
+                "service_type": s,
+                "share": now,
+                "base_share": before,
+                "change": now - before,
+                "modelled": bool((q == QUALITY_MODELLED).any()),
+            }
+        )
+    return pd.DataFrame(rows)

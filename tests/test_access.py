@@ -122,7 +122,7 @@ def test_estimate_constants_are_stated():
 
 def test_years_cover_access_years_and_service_events():
     s = make_services([("grocery", 0, 0, 2012, 2023), ("fuel", 0, 0, None, None)])
-    assert access.years_in_data(s) == list(range(2012, 2024))
+    assert access.years_in_data(s) == list(range(2011, 2024))  # from the year before the first opening
     assert access.years_in_data(make_services([("grocery", 0, 0, None, None)])) == list(ACCESS_YEARS)
     assert access.years_in_data(make_services([("grocery", 0, 0, 1890, None)]))[0] == access.YEAR_FLOOR
 

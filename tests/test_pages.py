@@ -27,10 +27,9 @@ def run(page: str | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
     for k, v in params.items():
         at.query_params[k] = v
-    at.run()
-    if page:
+    if page:  # open the page directly, as a deep link does
         at.switch_page(f"app_pages/{page}.py")
-        at.run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -45,6 +44,11 @@ def texts(at: AppTest) -> str:
     )
     parts += [t.value for t in at.title] + [h.value for h in at.header]
     return "\n".join(str(p) for p in parts)
+
+
+def frame_with(at: AppTest, column: str):
+    """The first dataframe on the page that has `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -74,7 +78,7 @@ def test_overview_monsteras_facts():
     counts = dict(zip(arr(bars["y"]), arr(bars["x"]), strict=True))
     assert counts["Apotek"] == 1  # one OSM pharmacy in Mönsterås kommun (2020)
     assert counts["Dagligvarubutik *"] == 4  # modelled: the four tätorter of ≥500 (Oknö, 377, has none)
-    table = at.dataframe[0].value
+    table = frame_with(at, "kind")
     assert set(table["name"]) == {"Blomstermåla", "Fliseryd", "Mönsterås", "Oknö", "Timmernabben"}
     assert "Modellerad" in [b.proto.label for b in at.get("badge")] if at.get("badge") else True
     assert "Källa: SCB" in texts(at)

@@ -40,12 +40,13 @@ PAGE_PATHS = ("overview", "villages", "access", "targets", "servicepoints", "dat
 CHART = '[data-testid="stPlotlyChart"] .main-svg'
 STATUS = '[data-testid="stStatusWidget"]'
 TITLE = '[data-testid="stMain"] h1'
+EXCEPTION = '[data-testid="stException"]'
 
 # Streamlit 1.67's frontend probes the page path itself as a candidate base URL before "/"
 # (function PD() in static/js/index.*.js: for /villages it pings /villages/_stcore/health and
 # /villages/_stcore/host-config, gets 404, then connects via /). Chromium logs each 404 as a console
 # error "Failed to load resource". Benign; exactly these URLs (and nothing else) are ignored.
-_BENIGN_404 = re.compile(r"^https?://[^/]+/(?:%s)/_stcore/(?:health|host-config)$" % "|".join(PAGE_PATHS))
+_BENIGN_404 = re.compile(r"^https?://[^/]+/(?:" + "|".join(PAGE_PATHS) + r")/_stcore/(?:health|host-config)$")
 
 
 def is_benign_console_error(text: str, url: str) -> bool:
@@ -188,10 +189,8 @@ EXTERNAL = re.compile(r"^(?:https?|wss?)://(?!127\.0\.0\.1[:/]|localhost[:/])")
 
 def wait_rendered(page: Any, charts: bool = True, timeout: float = 90_000, settle_ms: int = 400) -> None:
     """Wait until the page's charts are drawn and the script run is over (no status widget, nothing stale)."""
-    if charts:
-        page.wait_for_selector(CHART, timeout=timeout)
-    else:
-        page.wait_for_selector(TITLE, timeout=timeout)
+    # A traceback ends the wait too (the test then reports it instead of timing out).
+    page.wait_for_selector(f"{CHART if charts else TITLE}, {EXCEPTION}", timeout=timeout)
     wait_idle(page, timeout=timeout, settle_ms=settle_ms)
 
 
