@@ -57,7 +57,7 @@ with left:
     st.plotly_chart(charts.service_count_bars(counts, labels, title, lang), key="service_counts")
     ui.source_caption("services")
     st.subheader(t("targets_status", lang))
-    tsum = targets.summary_table(indicators, ui.target_registry(), area)
+    tsum = ui.targets_summary(area)
     st.dataframe(
         fmt.styled(
             tsum.assign(

@@ -15,7 +15,7 @@ registry = ui.target_registry()
 as_of = date.today().year
 
 st.subheader(f"{t('targets_summary', lang)}: {names.get(area, area)}")
-summary = targets.summary_table(indicators, registry, area, as_of=as_of)
+summary = ui.targets_summary(area, as_of)
 shown = summary.assign(
     status=summary["status"].map(lambda s: targets.STATUS_LABELS[s][0 if lang == "sv" else 1]),
     name=summary["name_sv" if lang == "sv" else "name_en"],

@@ -59,6 +59,11 @@ _RENDERED_JS = """
 """
 
 
+def _path(key: str) -> str:
+    """A page's link: the default page (overview) answers on "/" only."""
+    return "/" if key == "overview" else f"/{key}"
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -115,9 +120,10 @@ async def _user(browser, base_url: str, n: int, deadline: float, max_iterations:
             try:
                 if fresh:
                     query = "" if area == "00" else f"?area={area}"
-                    await page.goto(f"{base_url}/{key}{query}", wait_until="commit", timeout=NAV_TIMEOUT_MS)
+                    await page.goto(f"{base_url}{_path(key)}{query}", wait_until="commit", timeout=NAV_TIMEOUT_MS)
                 else:
-                    await page.locator(f'[data-testid="stSidebarNav"] a[href$="/{key}"]').click(timeout=NAV_TIMEOUT_MS)
+                    link = page.locator(f'[data-testid="stSidebarNav"] a[href="{base_url}{_path(key)}"]')
+                    await link.click(timeout=NAV_TIMEOUT_MS)
                 state = await _wait_rendered(page, key, title)
             except Exception as exc:  # timeout or a closed page: an error, the user goes on
                 out["errors"] += 1

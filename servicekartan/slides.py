@@ -86,7 +86,7 @@ def village_distances(ctx: Context) -> Slide:
 def kommun_map(ctx: Context) -> Slide:
     ind = ctx.frames["indicators"]
     iid = f"share_beyond_{ctx.km}km_{ctx.service_type}"
-    if iid not in set(ind["indicator_id"]):
+    if iid not in set(ind["indicator_id"].unique()):
         iid = "tatort_population"
     years = sorted(ind.loc[(ind["indicator_id"] == iid) & (ind["level"] == "municipality"), "year"].unique())
     year = ctx.year if ctx.year in years else int(years[-1])

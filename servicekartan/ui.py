@@ -209,8 +209,11 @@ def _mtime(name: str) -> float:
     return p.stat().st_mtime if p.exists() else 0.0
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _read_cached(name: str, directory: str, mtime: float) -> pd.DataFrame:
+    """One shared, read-only frame per dataset version (cache_resource: no per-run copy of 370k rows).
+
+    Pages and the library never modify a loaded frame in place (they filter, assign or copy)."""
     return catalog.read(name)
 
 
@@ -583,7 +586,7 @@ def target_editor(language: str, registry: pd.DataFrame) -> None:
     """Add a target with a form, upload a CSV of targets (validated line by line), download them all."""
     from servicekartan import targets
 
-    known = set(load("indicators")["indicator_id"])
+    known = set(load("indicators")["indicator_id"].unique())
     with st.form("add_target", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
         tid = c1.text_input(t("target_id", language), value="my_target_1", max_chars=64)
@@ -656,3 +659,15 @@ def servicepoint_register() -> pd.DataFrame:
     if planned is not None and len(planned):
         reg = pd.concat([reg, planned[~planned["servicepoint_id"].isin(reg["servicepoint_id"])]], ignore_index=True)
     return reg
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _targets_summary(area: str, as_of: int | None, registry: pd.DataFrame, data_version: float) -> pd.DataFrame:
+    from servicekartan import targets
+
+    return targets.summary_table(load("indicators"), registry, area, as_of=as_of)
+
+
+def targets_summary(area: str, as_of: int | None = None) -> pd.DataFrame:
+    """Every target for the area, evaluated (cached per area, registry and data version)."""
+    return _targets_summary(area, as_of, target_registry(), _mtime("indicators"))

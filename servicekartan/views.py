@@ -217,19 +217,18 @@ def access_cards(
     indicators: pd.DataFrame, area: str, types: tuple[str, ...], km: int, year: int, base_year: int | None
 ) -> pd.DataFrame:
     """Per service type: share of the tätort population beyond `km` in `year` and in `base_year`, and the change."""
+    prefix = f"share_beyond_{km}km_"
+    sub = indicators[(indicators["area_code"] == area)]
+    sub = sub[sub["indicator_id"].str.startswith(prefix)]
     rows = []
     for s in types:
-        iid = f"share_beyond_{km}km_{s}"
-        now, _ = indicator_value(indicators, area, iid, year)
-        before, _ = indicator_value(indicators, area, iid, base_year) if base_year is not None else (float("nan"), None)
-        q = indicators.loc[(indicators["indicator_id"] == iid) & (indicators["area_code"] == area), "quality"]
+        rows_s = sub[sub["indicator_id"] == prefix + s]
+        now, _ = indicator_value(rows_s, area, prefix + s, year)
+        before, _ = (
+            indicator_value(rows_s, area, prefix + s, base_year) if base_year is not None else (float("nan"), None)
+        )
+        modelled = bool((rows_s["quality"] == QUALITY_MODELLED).any())
         rows.append(
-            {
-                "service_type": s,
-                "share": now,
-                "base_share": before,
-                "change": now - before,
-                "modelled": bool((q == QUALITY_MODELLED).any()),
-            }
+            {"service_type": s, "share": now, "base_share": before, "change": now - before, "modelled": modelled}
         )
     return pd.DataFrame(rows)
