@@ -395,3 +395,13 @@ STRINGS.update(
         "view_saved": ("Vyn är sparad. Slå på presentationsläget.", "View saved. Turn on presenter mode."),
     }
 )
+
+STRINGS.update(
+    {
+        "status_seed": (
+            "Data: inbäddad ögonblicksbild (SCB 2020, OSM 2020) och modellerade servicepunkter. Se Om / Metod.",
+            "Data: embedded snapshot (SCB 2020, OSM 2020) and modelled service points. See About / Method.",
+        ),
+        "status_observed": ("Observerad data: {what}, hämtad {date}", "Observed data: {what}, retrieved {date}"),
+    }
+)

@@ -273,7 +273,10 @@ def geojson(level: str) -> dict:
 
 
 def source_line(names: Sequence[str], language: str) -> str:
-    """'Källa: SCB · © OpenStreetMap contributors — <dataset>: <source> (<licence>, retrieved <date>)' from Parquet metadata."""
+    """'Källa: SCB · © OpenStreetMap contributors — <dataset>: <source>, <origin file(s)> (<licence>, retrieved <date>)'.
+
+    Built from the provenance in each dataset's Parquet metadata, so every figure traces back to its files.
+    """
     attributions: list[str] = []
     parts: list[str] = []
     for name in names:
@@ -282,8 +285,8 @@ def source_line(names: Sequence[str], language: str) -> str:
             continue
         attributions += [a.strip() for a in str(m.get("attribution", "")).split(";") if a.strip()]
         parts.append(
-            f"{name}: {m.get('source', '')} ({m.get('licence', '')}; {t('retrieved', language)} {m.get('retrieved', '')}; "
-            f"{t('built', language)} {str(m.get('built_at', ''))[:10]})"
+            f"{name}: {m.get('source', '')}; {m.get('origin', '')} ({m.get('licence', '')}; "
+            f"{t('retrieved', language)} {m.get('retrieved', '')})"
         )
     head = " · ".join(dict.fromkeys(attributions))
     return f"{head} — " + " | ".join(dict.fromkeys(parts)) if parts else ""
@@ -375,11 +378,14 @@ def sidebar() -> None:
     presenter_toggle(side)
     area_picker(side)
     apply_css()
-    m = meta("services")
-    if m:
-        side.caption(
-            f"{t('source', lang())}: {m.get('attribution', '')}. {t('built', lang()).capitalize()} {m.get('built_at', '')[:10]}."
-        )
+    status = fetch_status()
+    if status is not None and len(status):
+        observed = status[status["status"] == "observed"]
+        if observed.empty:
+            side.caption(t("status_seed", lang()))
+        else:
+            for row in observed.itertuples():
+                side.caption(t("status_observed", lang(), what=row.dataset, date=str(row.retrieved)[:10]))
 
 
 def current_area() -> str:
