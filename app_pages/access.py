@@ -26,6 +26,8 @@ slabel = labels[stype].lower()
 table = views.village_table(villages, population, access, area, year, stype, km)
 modelled = (table["quality"] == "modelled").any()
 st.caption(t("coverage_caveat", lang))
+if stype in ("pharmacy", "health") and ui.meta("services").get("retrieved", "").startswith("2020"):
+    st.caption(t("osm_partial", lang))
 if modelled:
     ui.modelled_badge()
 left, right = st.columns([3, 2])

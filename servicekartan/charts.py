@@ -16,7 +16,7 @@ SEQ_SCALE = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#d9d9d9"
 
 
-def wrap(text: str, width: int = 48) -> str:
+def wrap(text: str, width: int = 42) -> str:
     """Break a long title into lines (plotly titles do not wrap by themselves)."""
     words, lines, line = text.split(), [], ""
     for w in words:

@@ -387,7 +387,7 @@ STRINGS.update(
 
 STRINGS.update(
     {
-        "save_view": ("📌 Spara vyn i presentationen", "📌 Save view to the presentation"),
+        "save_view": ("Spara vyn i presentationen", "Save view to the presentation"),
         "save_view_help": (
             "Lägger sidans huvuddiagram först i presentationsläget (länken bevarar det).",
             "Puts this page's main chart first in presenter mode (the link keeps it).",
@@ -403,5 +403,16 @@ STRINGS.update(
             "Data: embedded snapshot (SCB 2020, OSM 2020) and modelled service points. See About / Method.",
         ),
         "status_observed": ("Observerad data: {what}, hämtad {date}", "Observed data: {what}, retrieved {date}"),
+    }
+)
+
+STRINGS.update(
+    {
+        "osm_partial": (
+            "Apotek och vårdcentraler kommer från OpenStreetMaps export 2020, som är ofullständig (Sverige har omkring "
+            "1 400 apotek, exporten 690): avstånd kan vara för långa tills `python -m etl fetch` hämtat aktuella punkter.",
+            "Pharmacies and health centres come from OpenStreetMap's 2020 export, which is incomplete (Sweden has about "
+            "1,400 pharmacies, the export 690): distances may be too long until `python -m etl fetch` brings current points.",
+        )
     }
 )

@@ -412,7 +412,9 @@ def _save_view_button(title_key: str, language: str) -> None:
     kind = slides.PAGE_SLIDE.get(title_key)
     if kind is None:
         return
-    if st.sidebar.button(t("save_view", language), key="_save_view", help=t("save_view_help", language)):
+    if st.sidebar.button(
+        t("save_view", language), key="_save_view", help=t("save_view_help", language), icon=":material/push_pin:"
+    ):
         deck, _ = slides.parse_deck(st.query_params.get("deck") or st.session_state.get("deck"))
         deck = [k for k in deck if k != kind]
         deck.insert(0, kind)
