@@ -10,7 +10,11 @@ st.set_page_config(page_title="Servicekartan", page_icon="🗺️", layout="wide
 lang = ui.lang()
 PAGES = [
     st.Page(
-        "app_pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
+        "app_pages/overview.py",
+        title=t("page_overview", lang),
+        icon=":material/map:",
+        url_path="home",
+        default=True,
     ),
     st.Page("app_pages/villages.py", title=t("page_villages", lang), icon=":material/home_pin:", url_path="villages"),
     st.Page("app_pages/access.py", title=t("page_access", lang), icon=":material/route:", url_path="access"),
@@ -23,6 +27,8 @@ PAGES = [
     ),
     st.Page("app_pages/data.py", title=t("page_data", lang), icon=":material/download:", url_path="data"),
     st.Page("app_pages/method.py", title=t("page_method", lang), icon=":material/info:", url_path="method"),
+    # The default page lives at "/"; its own name still opens it (a hand-typed or older /overview link).
+    st.Page("app_pages/overview.py", title=t("page_overview", lang), url_path="overview", visibility="hidden"),
 ]
 page = st.navigation(PAGES, position="hidden" if ui.presenting() else "sidebar")
 ui.sidebar()

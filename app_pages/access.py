@@ -10,7 +10,7 @@ lang = ui.page_header("page_access")
 area = ui.current_area()
 names = ui.region_names()
 villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
-access, indicators = ui.load("village_access"), ui.load("indicators")
+access, ix = ui.load("village_access"), ui.indicator_index()
 labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 years = sorted(access["year"].unique())
 
@@ -39,6 +39,7 @@ with left:
         t("village_map", lang, s=slabel) + f", {year}",
         lang,
         outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+        outlines_url=ui.geojson_url("municipality"),
     )
     st.plotly_chart(fig, key="access_map")
 with right:
@@ -47,14 +48,16 @@ with right:
         charts.band_bars(bands, t("bands_title", lang, s=slabel, y=year), lang, color=SERVICE_COLORS[stype]),
         key="bands",
     )
-    tr = views.trend(indicators, area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
+    tr = views.trend(ix.area(area), area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
     st.plotly_chart(
         charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"), key="trend"
     )
 ui.source_caption("village_access", "services", "indicators")
 
 st.subheader(t("beyond_per_kommun", lang, n=km, s=slabel, y=year))
-per_kommun = views.beyond_by_kommun(indicators, area, km, stype, year).assign(name=lambda d: d["area_code"].map(names))
+per_kommun = views.beyond_by_kommun(
+    ix.indicators(f"pop_beyond_{km}km_{stype}", f"share_beyond_{km}km_{stype}"), area, km, stype, year
+).assign(name=lambda d: d["area_code"].map(names))
 st.dataframe(
     fmt.styled(per_kommun[["name", "pop_beyond", "share_beyond"]], lang, {"share_beyond": 1}),
     hide_index=True,

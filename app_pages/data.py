@@ -61,8 +61,13 @@ if (df.get("quality") == "modelled").any() if "quality" in df.columns else False
 if df.empty:
     st.warning(t("empty_download", lang))
     st.stop()
+PREVIEW_ROWS = 200
+if len(df) > PREVIEW_ROWS:
+    st.caption(t("preview_first", lang, n=PREVIEW_ROWS))
 st.dataframe(
-    fmt.styled(df.head(500), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}),
+    fmt.styled(
+        df.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
+    ),
     hide_index=True,
 )
 ui.source_caption(ds)
@@ -70,12 +75,17 @@ ui.source_caption(ds)
 link = ui.page_link_url()
 cite = downloads.citation(meta, filters, link, date.today().isoformat())
 b1, b2, b3, b4 = st.columns(4)
-b1.download_button(t("download_csv", lang), downloads.to_csv(df), f"{ds}.csv", "text/csv", on_click="ignore")
-b2.download_button(t("download_xlsx", lang), downloads.to_excel(df, meta, cite), f"{ds}.xlsx", on_click="ignore")
-b3.download_button(t("download_parquet", lang), downloads.to_parquet(df, meta), f"{ds}.parquet", on_click="ignore")
+# Files are made when clicked (callables), not on every rerun of the page.
+b1.download_button(t("download_csv", lang), lambda: downloads.to_csv(df), f"{ds}.csv", "text/csv", on_click="ignore")
+b2.download_button(
+    t("download_xlsx", lang), lambda: downloads.to_excel(df, meta, cite), f"{ds}.xlsx", on_click="ignore"
+)
+b3.download_button(
+    t("download_parquet", lang), lambda: downloads.to_parquet(df, meta), f"{ds}.parquet", on_click="ignore"
+)
 b4.download_button(
     t("download_zip", lang),
-    downloads.to_zip(df, meta, filters, cite),
+    lambda: downloads.to_zip(df, meta, filters, cite),
     f"servicekartan_{ds}.zip",
     "application/zip",
     on_click="ignore",

@@ -10,19 +10,20 @@ lang = ui.page_header("page_overview")
 area = ui.current_area()
 names = ui.region_names()
 villages, population = ui.load("villages"), ui.load("population")
-services, indicators = ui.load("services"), ui.load("indicators")
+services, ix = ui.load("services"), ui.indicator_index()
+here = ix.area(area)
 st.subheader(names.get(area, area))
 
 # Headline cards
-pop, pop_year = views.indicator_value(indicators, area, "tatort_population")
-n_tat, _ = views.indicator_value(indicators, area, "tatort_count")
+pop, pop_year = views.indicator_value(here, area, "tatort_population")
+n_tat, _ = views.indicator_value(here, area, "tatort_count")
 c1, c2 = st.columns(2)
 c1.metric(f"{t('tatort_population', lang)} ({pop_year or '–'})", fmt.number(pop, lang))
 c2.metric(t("tatort_count", lang), fmt.number(n_tat, lang))
 st.caption(t("coverage_caveat", lang))
 
 # Access cards: share of the tätort population beyond a distance, now and in a base year
-access_years = sorted(indicators.loc[indicators["indicator_id"].str.startswith("share_beyond_"), "year"].unique())
+access_years = ix.years(prefix="share_beyond_")
 if access_years:
     a1, a2, a3 = st.columns(3)
     with a1:
@@ -31,7 +32,7 @@ if access_years:
         year_now = ui.url_select(t("year", lang), access_years, key="year", default=access_years[-1], parse=int)
     with a3:
         base = ui.url_select(t("base_year", lang), access_years, key="base", default=access_years[0], parse=int)
-    cards = views.access_cards(indicators, area, PRIORITY_TYPES, km, year_now, base)
+    cards = views.access_cards(here, area, PRIORITY_TYPES, km, year_now, base)
     if cards["modelled"].any():
         ui.modelled_badge()
     st.markdown(f"**{t('share_beyond_cards', lang, n=km, y=year_now)}**")
@@ -76,7 +77,7 @@ with left:
     st.page_link("app_pages/targets.py", label=t("page_targets", lang) + " →")
 with right:
     # Choropleth of kommuner for any indicator and year
-    kommun_ids = sorted(indicators.loc[indicators["level"] == "municipality", "indicator_id"].unique())
+    kommun_ids = ix.ids(level="municipality")
     ind = ui.url_select(
         t("indicator", lang),
         kommun_ids,
@@ -84,16 +85,14 @@ with right:
         default="tatort_population",
         format_func=lambda i: indicator_label(i, lang),
     )
-    years = sorted(
-        indicators.loc[(indicators["indicator_id"] == ind) & (indicators["level"] == "municipality"), "year"].unique()
-    )
+    years = ix.years(ind, level="municipality")
     year = (
         ui.url_select(t("year", lang), years, key="mapyear", default=years[-1], parse=int, widget=st.select_slider)
         if len(years) > 1
         else years[-1]
     )
     county = area[:2] if area != "00" else None
-    values = views.kommun_values(indicators, ind, year, county)
+    values = views.kommun_values(ix.indicator(ind), ind, year, county)
     codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
     if (values["quality"] == "modelled").any():
         ui.modelled_badge()
@@ -106,6 +105,7 @@ with right:
         lang,
         codes=codes,
         highlight=area if len(area) == 4 else None,
+        geojson_url=ui.geojson_url("municipality"),
     )
     st.plotly_chart(fig, key="kommun_map")
     ui.source_caption("indicators")

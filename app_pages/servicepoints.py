@@ -53,6 +53,7 @@ fig = charts.area_choropleth(
     lang,
     codes=set(views_area["municipality_code"]),
     points=pts,
+    geojson_url=ui.geojson_url("municipality"),
 )
 st.plotly_chart(fig, key="sp_map")
 ui.source_caption("servicepoints", "villages")
@@ -145,10 +146,17 @@ if types:
         ),
         key="effect",
     )
+    effect_cols = ["service_type", "threshold", "villages_brought_within", "people_brought_within"]
     st.dataframe(
-        fmt.styled(km_rows.assign(service_type=km_rows["service_type"].map(labels)), lang),
+        fmt.styled(km_rows.assign(service_type=km_rows["service_type"].map(labels))[effect_cols], lang),
         hide_index=True,
         key="effect_table",
+        column_config={
+            "service_type": t("service_type", lang),
+            "threshold": t("threshold_km", lang),
+            "villages_brought_within": t("villages_brought", lang),
+            "people_brought_within": t("people_brought", lang),
+        },
     )
     st.caption(t("coverage_caveat", lang))
 if st.button(t("plan_new", lang) + " ➕", key="add_planned"):

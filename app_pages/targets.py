@@ -10,7 +10,7 @@ from servicekartan.i18n import indicator_label, t
 lang = ui.page_header("page_targets")
 area = ui.current_area()
 names = ui.region_names()
-indicators = ui.load("indicators")
+ix = ui.indicator_index()
 registry = ui.target_registry()
 as_of = date.today().year
 
@@ -35,7 +35,7 @@ cols = [
 ]
 lights = summary["light"].map(targets.LIGHT_HEX)
 st.dataframe(
-    fmt.styled(shown[cols], lang, {"target_value": 2, "value_at_target": 1, "latest_value": 2}).apply(
+    fmt.styled(shown[cols], lang, {"target_value": 2, "value_at_target": 1, "latest_value": 2}, max_rows=None).apply(
         lambda col: [f"background-color: {c}; color: white; font-weight: 600" for c in lights], subset=["status"]
     ),
     hide_index=True,
@@ -64,7 +64,7 @@ tid = ui.url_select(
     format_func=label.get,
 )
 row = registry.set_index("target_id").loc[tid].to_dict() | {"target_id": tid}
-series = targets.series_for(indicators, row["indicator_id"], area)
+series = targets.series_for(ix.area(area), row["indicator_id"], area)
 status = targets.evaluate(series, row, as_of=as_of)
 if status.quality == "modelled":
     ui.modelled_badge()
@@ -84,7 +84,10 @@ st.caption(f"{t('source', lang)}: {row.get('source', '')} · {indicator_label(ro
 ui.source_caption("indicators")
 
 by_kommun = targets.status_by_area(
-    indicators, row, as_of=as_of, area_codes=[c for c in names if len(c) == 4 and (area == "00" or c.startswith(area))]
+    ix.indicator(row["indicator_id"]),
+    row,
+    as_of=as_of,
+    area_codes=[c for c in names if len(c) == 4 and (area == "00" or c.startswith(area))],
 )
 st.subheader(t("per_kommun_status", lang))
 if by_kommun.empty:
@@ -100,6 +103,7 @@ else:
             status.target.name(lang),
             lang,
             codes=set(values["area_code"]),
+            geojson_url=ui.geojson_url("municipality"),
         ),
         key="target_kommun_map",
     )

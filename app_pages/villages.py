@@ -49,6 +49,7 @@ else:
         lang,
         highlight=st.session_state.get("village"),
         outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+        outlines_url=ui.geojson_url("municipality"),
     )
     st.plotly_chart(fig, key="village_map")
     ui.source_caption("villages", "village_access", "services")

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from servicekartan import fmt
 from servicekartan.definitions import SERVICE_COLORS
+from servicekartan.i18n import t
 
 FONT = "Source Sans 3, Helvetica, Arial, sans-serif"
 SEQ_SCALE = "Viridis"  # perceptually uniform and colour-blind safe
@@ -104,17 +105,22 @@ def area_choropleth(
     reverse: bool = False,
     points: pd.DataFrame | None = None,
     height: int = 560,
+    geojson_url: str | None = None,
 ) -> go.Figure:
-    """Choropleth of areas from a local GeoJSON on a blank (offline) map; missing areas drawn grey, not as 0."""
+    """Choropleth of areas from a local GeoJSON on a blank (offline) map; missing areas drawn grey, not as 0.
+
+    With `geojson_url` (the same file served by the app) the figure names the file instead of carrying the
+    boundaries: the browser fetches them once, and the server neither copies nor sends them per page view."""
     codes = codes if codes is not None else {f["properties"]["code"] for f in geojson["features"]}
     gj = subset_geojson(geojson, codes)
+    src = geojson_url or gj
     vals = values[values["area_code"].isin(codes)].dropna(subset=["value"])
     missing = sorted(codes - set(vals["area_code"]))
     fig = go.Figure()
     if missing:
         fig.add_trace(
             go.Choroplethmap(
-                geojson=gj,
+                geojson=src,
                 locations=missing,
                 z=[0] * len(missing),
                 featureidkey="properties.code",
@@ -129,7 +135,7 @@ def area_choropleth(
     if not vals.empty:
         fig.add_trace(
             go.Choroplethmap(
-                geojson=gj,
+                geojson=src,
                 locations=vals["area_code"],
                 z=vals["value"],
                 featureidkey="properties.code",
@@ -144,7 +150,7 @@ def area_choropleth(
     if highlight and highlight in codes:
         fig.add_trace(
             go.Choroplethmap(
-                geojson=subset_geojson(gj, {highlight}),
+                geojson=geojson_url or subset_geojson(gj, {highlight}),
                 locations=[highlight],
                 z=[1],
                 featureidkey="properties.code",
@@ -203,10 +209,12 @@ def village_map(
     highlight: str | None = None,
     cmax: float | None = None,
     outlines: dict | None = None,
+    outlines_url: str | None = None,
 ) -> go.Figure:
     """Villages as dots sized by population and coloured by a value (e.g. km to the nearest service).
 
-    `outlines` (GeoJSON of kommuner) is drawn underneath as a light base map that needs no tiles.
+    `outlines` (GeoJSON of kommuner) is drawn underneath as a light base map that needs no tiles; with
+    `outlines_url` the figure names the served file instead of carrying the boundaries (see area_choropleth).
     """
     v = villages.copy()
     fig = go.Figure()
@@ -214,7 +222,7 @@ def village_map(
         codes = [f["properties"]["code"] for f in outlines["features"]]
         fig.add_trace(
             go.Choroplethmap(
-                geojson=outlines,
+                geojson=outlines_url or outlines,
                 locations=codes,
                 z=[0] * len(codes),
                 featureidkey="properties.code",
@@ -277,9 +285,8 @@ def village_map(
                 go.Scattermap(
                     lat=h["lat"],
                     lon=h["lon"],
-                    mode="markers+text",
+                    mode="markers",  # no text layer: map labels would fetch glyph fonts from a CDN
                     text=h["name"],
-                    textposition="top right",
                     marker={"size": 16, "color": "#D55E00"},
                     hoverinfo="text",
                     name="",
@@ -325,12 +332,12 @@ def distance_bars(
             hoverinfo="text+x",
         )
     )
-    for t in thresholds:
+    for km in thresholds:
         fig.add_vline(
-            x=t,
+            x=km,
             line_dash="dot",
             line_color="#444",
-            annotation_text=f"{fmt.number(t, lang)} km",
+            annotation_text=f"{fmt.number(km, lang)} km",
             annotation_position="top",
         )
     fig.update_xaxes(title=axis_label, showgrid=True, gridcolor="#eee", rangemode="tozero")
@@ -444,11 +451,11 @@ def target_chart(
                 x=g["year"],
                 y=g["value"],
                 mode="lines+markers",
-                name=base or ("serie" if lang == "sv" else "series"),
+                name=t(f"base_{base}", lang) if base else t("series", lang),
                 line={"color": "#0072B2", "width": 3, "dash": "solid" if seg == series["segment"].max() else "dot"},
                 marker={"size": 9},
                 text=[fmt.number(v, lang, 1) for v in g["value"]],
-                hovertemplate="%{x}: %{text} " + unit + "<extra>" + base + "</extra>",
+                hovertemplate="%{x}: %{text} " + unit + "<extra></extra>",
             )
         )
     if not trend.empty:
@@ -457,7 +464,7 @@ def target_chart(
                 x=trend["year"],
                 y=trend["value"],
                 mode="lines",
-                name="trend",
+                name=t("trend", lang),
                 line={"color": "#777", "dash": "dash", "width": 2},
             )
         )

@@ -46,8 +46,15 @@ def plotly_separators(lang: str) -> str:
     return ", " if lang == "sv" else ".,"
 
 
-def styled(df, lang: str, decimals: dict[str, int] | None = None):
-    """A pandas Styler showing numeric columns in the language's number style (values stay numeric for sorting)."""
+# A Styler formats every cell in Python on every page view; above this many rows (the national village tables)
+# it cost more server time than everything else on the page, so long tables show plain rounded numbers.
+STYLE_MAX_ROWS = 500
+
+
+def styled(df, lang: str, decimals: dict[str, int] | None = None, max_rows: int | None = STYLE_MAX_ROWS):
+    """A pandas Styler showing numeric columns in the language's number style (values stay numeric for sorting).
+
+    Tables longer than `max_rows` come back as a frame with the numbers rounded to the same decimals."""
     decimals = decimals or {}
     num_cols = [
         c
@@ -55,6 +62,10 @@ def styled(df, lang: str, decimals: dict[str, int] | None = None):
         if str(df[c].dtype) in ("float64", "int64", "Int64", "Float64")
         and not (c in ("year", "opened", "closed") or str(c).endswith("_year"))
     ]
+    if max_rows is not None and len(df) > max_rows:
+        return df.assign(
+            **{c: df[c].round(decimals.get(c, 0)) for c in num_cols if "float" in str(df[c].dtype).lower()}
+        )
 
     def formatter(decimals_: int):
         return lambda x: number(x, lang, decimals_)

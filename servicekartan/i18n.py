@@ -158,6 +158,18 @@ STRINGS.update(
         "ds_population": ("Befolkning", "Population"),
         "ds_regions": ("Områden (län, kommuner)", "Areas (counties, municipalities)"),
         "all_types": ("Alla servicetyper", "All service types"),
+        "choose_options": ("Välj …", "Choose …"),
+        "preview_first": (
+            "Förhandsvisningen visar de första {n} raderna; nedladdningarna innehåller alla.",
+            "The preview shows the first {n} rows; the downloads hold them all.",
+        ),
+        "base_population": ("andel av befolkningen", "share of population"),
+        "base_households": ("andel av hushållen", "share of households"),
+        "series": ("serie", "series"),
+        "trend": ("trend", "trend"),
+        "villages_brought": ("Byar som kommer inom gränsen", "Villages brought within"),
+        "people_brought": ("Invånare som kommer inom gränsen", "People brought within"),
+        "no_options": ("Inga val finns", "No options"),
         "empty_download": (
             "Urvalet är tomt: inget att ladda ner. Vidga filtret.",
             "The selection is empty: nothing to download. Widen the filter.",

@@ -76,8 +76,10 @@ def url_value(
 ) -> None:
     """Seed `st.session_state[key]` from the URL on first use in a session; invalid values warn."""
     if key in st.session_state and st.session_state[key] in options:
+        # Written again on purpose: a persisted value is otherwise ignored by the same key's widget on another page.
+        st.session_state[key] = st.session_state[key]
         return
-    raw = st.query_params.get(key)
+    raw = url_param(key)
     value = default
     if raw is not None:
         try:
@@ -93,15 +95,34 @@ def url_value(
     st.session_state[key] = value
 
 
+def remember_url() -> None:
+    """Keep this session's link parameters: a page switch empties the URL, the next page still finds them."""
+    seen = st.session_state.setdefault("_url_seen", {})
+    seen.update(st.query_params.to_dict())
+
+
+def url_param(key: str) -> str | None:
+    """A link parameter from the URL, else from earlier in this session (it was in the link the user opened)."""
+    raw = st.query_params.get(key)
+    return raw if raw is not None else st.session_state.get("_url_seen", {}).get(key)
+
+
 def sync_url(key: str, value: Any, default: Any) -> None:
-    """Write a selection to the URL (removed when it equals the default) so links reproduce the view."""
-    if value is None or value == default:
+    """Write a selection to the URL so links reproduce the view.
+
+    A default value is left out of a link that does not name it, but a link that names it keeps it: a shared
+    `year=2020` must stay 2020, not turn into "the latest year" when new data arrives. None removes the key."""
+    if value is None:
         if key in st.query_params:
             del st.query_params[key]
-    else:
-        text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-        if st.query_params.get(key) != text:
-            st.query_params[key] = text
+        st.session_state.get("_url_seen", {}).pop(key, None)
+        return
+    text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    if value == default and key not in st.query_params:
+        return
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
+    st.session_state.setdefault("_url_seen", {})[key] = text
 
 
 def url_select(
@@ -129,7 +150,7 @@ def url_select(
 def url_multiselect(label: str, options: Sequence[Any], key: str, default: Sequence[Any], **kwargs: Any) -> list:
     options = list(options)
     if key not in st.session_state:
-        raw = st.query_params.get(key)
+        raw = url_param(key)
         value = list(default)
         if raw is not None:
             items = [x for x in str(raw).split(",") if x]
@@ -138,6 +159,9 @@ def url_multiselect(label: str, options: Sequence[Any], key: str, default: Seque
                 warn_param(key, raw)
             value = good or list(default)
         st.session_state[key] = value
+    else:
+        st.session_state[key] = [x for x in st.session_state[key] if x in options]  # see url_value
+    kwargs.setdefault("placeholder", t("choose_options", lang()))
     value = st.multiselect(label, options, key=key, persist_state="session", **kwargs)
     sync_url(key, list(value), list(default))
     return value
@@ -247,6 +271,19 @@ def load(name: str) -> pd.DataFrame:
         raise
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _indicator_index(directory: str, mtime: float):  # noqa: ANN202 - views.IndicatorIndex
+    from servicekartan.views import IndicatorIndex
+
+    return IndicatorIndex(load("indicators"))
+
+
+def indicator_index():
+    """The `indicators` dataset with fast lookups by area and indicator (shared by every session)."""
+    load("indicators")  # builds or reports a damaged file like every other dataset
+    return _indicator_index(str(paths.processed_dir()), _mtime("indicators"))
+
+
 def load_optional(name: str) -> pd.DataFrame | None:
     """Like load, but None when the dataset does not exist (optional datasets such as road graphs)."""
     if not catalog.dataset_path(name).exists():
@@ -261,12 +298,34 @@ def meta(name: str) -> dict:
         return {}
 
 
+def _geojson_name(level: str) -> str:
+    return "scb_kommuner_wgs84.geojson" if level == "municipality" else "scb_lan_wgs84.geojson"
+
+
 @st.cache_resource(show_spinner=False)
 def geojson(level: str) -> dict:
     """Kommun or län boundaries from the embedded snapshot (generalised, WGS 84)."""
-    name = "scb_kommuner_wgs84.geojson" if level == "municipality" else "scb_lan_wgs84.geojson"
-    with open(paths.seed_dir() / name, encoding="utf-8") as f:
+    with open(paths.seed_dir() / _geojson_name(level), encoding="utf-8") as f:
         return json.load(f)
+
+
+@st.cache_resource(show_spinner=False)
+def geojson_url(level: str) -> str | None:
+    """The boundaries as a file the app serves (`static/geo/`, a copy of the seed made on first use), or None.
+
+    Maps name this URL instead of embedding ~15,000 boundary points in every figure (server CPU under load)."""
+    from streamlit import config
+
+    if not config.get_option("server.enableStaticServing"):
+        return None
+    src = paths.seed_dir() / _geojson_name(level)
+    dst = paths.REPO_ROOT / "static" / "geo" / src.name
+    try:
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            catalog.atomic_write_bytes(dst, src.read_bytes())
+    except OSError:  # a read-only checkout: embed the boundaries instead
+        return None
+    return f"app/static/geo/{src.name}"
 
 
 # ---------------------------------------------------------------- captions and badges
@@ -373,6 +432,7 @@ def area_level(code: str) -> str:
 def sidebar() -> None:
     """Language, presenter mode, the area picker and data freshness; shared by every page."""
     _RUN.box = None  # a new run: URL warnings queue until the page header opens its box
+    remember_url()
     side = st.sidebar
     language_switch(side)
     presenter_toggle(side)
@@ -450,7 +510,15 @@ def page_link_url() -> str:
 
 
 def fetch_status() -> pd.DataFrame | None:
-    """What `etl fetch` has brought (observed) versus what is still seed/modelled; None before the ETL offers it."""
+    """What `etl fetch` has brought (observed) versus what is still seed/modelled; None before the ETL offers it.
+
+    Cached per data version (a fetch is followed by a build, which rewrites the datasets) and for at most a minute."""
+    versions = tuple(_mtime(n) for n in ("services", "population", "indicators"))
+    return _fetch_status(str(paths.processed_dir()), versions)
+
+
+@st.cache_data(show_spinner=False, ttl=60, max_entries=4)
+def _fetch_status(directory: str, versions: tuple[float, ...]) -> pd.DataFrame | None:
     try:
         from etl.fetch import data_status
     except ImportError:
@@ -673,7 +741,7 @@ def servicepoint_register() -> pd.DataFrame:
 def _targets_summary(area: str, as_of: int | None, registry: pd.DataFrame, data_version: float) -> pd.DataFrame:
     from servicekartan import targets
 
-    return targets.summary_table(load("indicators"), registry, area, as_of=as_of)
+    return targets.summary_table(indicator_index().area(area), registry, area, as_of=as_of)
 
 
 def targets_summary(area: str, as_of: int | None = None) -> pd.DataFrame:

@@ -2,9 +2,53 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from servicekartan.definitions import COUNTRY_CODE, QUALITY_MODELLED, SERVICE_TYPE_IDS
+
+
+class IndicatorIndex:
+    """Row positions of the `indicators` dataset by area and by indicator.
+
+    A boolean mask over the national frame (~370,000 rows) costs ~80 ms per lookup; a page makes several. Here a
+    lookup takes the few hundred rows it needs (cached per area/indicator). The frames it returns are shared:
+    callers filter or assign, never modify them in place."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._by_area = frame.groupby("area_code", sort=False).indices
+        self._by_id = frame.groupby("indicator_id", sort=False).indices
+        years = frame.groupby(["indicator_id", "level"], sort=False)["year"].unique()
+        self._years = {key: sorted(int(y) for y in ys) for key, ys in years.items()}
+        self.area = functools.lru_cache(maxsize=256)(self._take_area)
+        self.indicator = functools.lru_cache(maxsize=128)(self._take_indicator)
+
+    def _take(self, positions) -> pd.DataFrame:
+        return self.frame.iloc[0:0] if positions is None else self.frame.take(positions)
+
+    def _take_area(self, code: str) -> pd.DataFrame:
+        """Every indicator row of one area (Sverige "00", a län or a kommun)."""
+        return self._take(self._by_area.get(code))
+
+    def _take_indicator(self, indicator_id: str) -> pd.DataFrame:
+        """One indicator for every area and year."""
+        return self._take(self._by_id.get(indicator_id))
+
+    def indicators(self, *ids: str) -> pd.DataFrame:
+        return pd.concat([self.indicator(i) for i in ids], ignore_index=True)
+
+    def ids(self, level: str | None = None, prefix: str = "") -> list[str]:
+        return sorted({i for i, lv in self._years if (level is None or lv == level) and i.startswith(prefix)})
+
+    def years(self, indicator_id: str | None = None, level: str | None = None, prefix: str = "") -> list[int]:
+        """Years with data for an indicator (or every indicator starting with `prefix`), optionally at a level."""
+        out: set[int] = set()
+        for (i, lv), ys in self._years.items():
+            if (indicator_id is None or i == indicator_id) and (level is None or lv == level) and i.startswith(prefix):
+                out.update(ys)
+        return sorted(out)
 
 
 def area_mask(frame: pd.DataFrame, area: str, municipality_col: str = "municipality_code") -> pd.Series:

@@ -132,6 +132,25 @@ def test_villages_filter_lacking_pharmacy_within_10km():
     assert set(table["name"]) == {"Fliseryd", "Oknö"}  # Mönsterås 9.6 km, Blomstermåla 2.3, Timmernabben 6.4
 
 
+def test_selection_carries_over_to_the_next_page():
+    """Pharmacy and 2015 picked on Byar stay picked on Tillgänglighet (a page switch empties the URL)."""
+    at = run("villages", area="0861", svc="pharmacy", year="2015")
+    at.query_params.clear()  # as the sidebar navigation does
+    at.switch_page("app_pages/access.py")
+    at.run()
+    chosen = {s.label: s.value for s in at.selectbox}
+    assert chosen["Servicetyp"] == "pharmacy" and chosen["År"] == 2015 and chosen["Avståndsgräns (km)"] == 10
+    assert {"area": "0861", "svc": "pharmacy", "year": "2015"}.items() <= dict(at.query_params).items()
+
+
+def test_explicit_default_year_stays_in_the_link():
+    """A shared link that names the latest year keeps it (it must not turn into "the latest year")."""
+    at = run("villages", area="0861", year="2020")
+    assert at.query_params["year"] == "2020"
+    at = run("villages", area="0861")
+    assert "year" not in at.query_params
+
+
 def test_villages_empty_filter_message():
     at = run("villages", area="0861", minpop="1999999")
     assert any("Inga byar matchar" in i.value for i in at.info)

@@ -40,17 +40,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser") is None or E2E_DIR not in Path(str(item.path)).parents:
             continue
-        if REQUIRE:
-            item.add_marker(pytest.mark.usefixtures("_require_browser"))
-        else:
+        if not REQUIRE:  # with REQUIRE the `browser` fixture fails them with the reason
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {why}"))
-
-
-@pytest.fixture(scope="session")
-def _require_browser() -> None:
-    why = _browser_missing()
-    if why:
-        pytest.fail(f"SERVICEKARTAN_REQUIRE_BROWSER=1 but {why}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +62,9 @@ def base_url(server: harness.Server) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    why = _browser_missing()
+    if why:
+        pytest.fail(f"SERVICEKARTAN_REQUIRE_BROWSER=1 but {why}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -123,7 +117,8 @@ class Recorder:
 
 
 def _new_page(browser: Any, **context_kwargs: Any) -> tuple[Any, Any, Recorder]:
-    ctx = browser.new_context(viewport=dict(harness.VIEWPORT), accept_downloads=True, **context_kwargs)
+    context_kwargs.setdefault("viewport", dict(harness.VIEWPORT))
+    ctx = browser.new_context(accept_downloads=True, **context_kwargs)
     rec = Recorder()
 
     def block(route: Any) -> None:
@@ -192,8 +187,12 @@ def choose(page: Any, scope: Any, label: str, option: str) -> None:
     wait_idle(page)
 
 
-def alerts(page: Any) -> list[str]:
-    return [t.strip() for t in page.locator('[data-testid="stAlert"]').all_inner_texts()]
+def alerts(page: Any, kinds: tuple[str, ...] = ()) -> list[str]:
+    """Texts of st.warning/error/info/success boxes; `kinds` narrows to e.g. ("Warning", "Error")."""
+    if not kinds:
+        return [t.strip() for t in page.locator('[data-testid="stAlert"]').all_inner_texts()]
+    sel = ", ".join(f'[data-testid="stAlertContent{k}"]' for k in kinds)
+    return [t.strip() for t in page.locator(sel).all_inner_texts()]
 
 
 def no_exception(page: Any) -> None:
@@ -209,5 +208,5 @@ def assert_charts_drawn(page: Any, minimum: int = 1) -> list[dict]:
     assert not empty, f"charts without data (drawn blank): {empty}"
     if any(c["map"] for c in charts):
         painted = harness.map_canvases_drawn(page)
-        assert all(n >= 40 for n in painted), f"a map canvas is blank (coloured pixels per map: {painted})"
+        assert all(n >= 40 for n in painted), f"a map canvas is blank (drawn pixels per map: {painted})"
     return charts

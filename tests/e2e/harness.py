@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("SERVICEKARTAN_CHROMIUM", "/usr/bin/chromium"))  # Debian's; no browser download
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -34,8 +34,10 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 2600}  # tall: Streamlit scrolls inside its own container
 SCREENSHOTS = REPO / "screenshots"  # git-ignored
 
-# Page url paths of dashboard.py's st.navigation (the default page also answers on "/").
+# Page url paths of dashboard.py's st.navigation (the default page answers on "/").
 PAGE_PATHS = ("overview", "villages", "access", "targets", "servicepoints", "data", "method")
+# Pages whose default view draws at least one plotly chart or map (a new charted page: add it here).
+CHART_PAGES = ("overview", "villages", "access", "targets", "servicepoints")
 
 CHART = '[data-testid="stPlotlyChart"] .main-svg'
 STATUS = '[data-testid="stStatusWidget"]'
@@ -152,8 +154,12 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of a process and all its descendants, in MB; 0 if gone."""
+def memory_mb(pid: int) -> float:
+    """Memory of a process and all its descendants in MB (0 if gone): the sum of their PSS.
+
+    PSS (proportional set size) shares each shared page among the processes that map it. A plain sum of VmRSS
+    counts Chromium's shared pages once per process: kaleido's export Chromium (a child of the server) alone
+    would add ~550 MB that are not there (measured: 1,036 MB RSS sum vs 480 MB PSS for the same tree)."""
     total_kb = 0
     stack, seen = [pid], set()
     while stack:
@@ -162,11 +168,31 @@ def rss_mb(pid: int) -> float:
             continue
         seen.add(p)
         with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            rollup = Path(f"/proc/{p}/smaps_rollup")
+            source, field = (rollup, "Pss:") if rollup.exists() else (Path(f"/proc/{p}/status"), "VmRSS:")
+            for line in source.read_text().splitlines():
+                if line.startswith(field):
                     total_kb += int(line.split()[1])
+                    break
             stack += _children(p)
     return total_kb / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its live descendants (0 if gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    stack, seen = [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+            stack += _children(p)
+    return total / tick
 
 
 def build_data(data_dir: Path) -> None:
@@ -187,14 +213,14 @@ def launch_kwargs() -> dict[str, Any]:
 EXTERNAL = re.compile(r"^(?:https?|wss?)://(?!127\.0\.0\.1[:/]|localhost[:/])")
 
 
-def wait_rendered(page: Any, charts: bool = True, timeout: float = 90_000, settle_ms: int = 400) -> None:
+def wait_rendered(page: Any, charts: bool = True, timeout: float = 90_000, settle_ms: int = 300) -> None:
     """Wait until the page's charts are drawn and the script run is over (no status widget, nothing stale)."""
     # A traceback ends the wait too (the test then reports it instead of timing out).
     page.wait_for_selector(f"{CHART if charts else TITLE}, {EXCEPTION}", timeout=timeout)
     wait_idle(page, timeout=timeout, settle_ms=settle_ms)
 
 
-def wait_idle(page: Any, timeout: float = 90_000, settle_ms: int = 400) -> None:
+def wait_idle(page: Any, timeout: float = 90_000, settle_ms: int = 300) -> None:
     """After an interaction: let the rerun start, then wait until it has finished and nothing is stale."""
     page.wait_for_timeout(settle_ms)
     for _ in range(2):  # the status widget can reappear for a follow-up rerun (st.rerun, URL sync)
@@ -226,15 +252,19 @@ def screenshot(page: Any, name: str) -> Path:
 _CHART_POINTS_JS = """
 () => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).map(el => {
   const gd = el.querySelector('.js-plotly-plot');
-  const data = (gd && gd.data) || [];
+  // _fullData: the traces as plotly.js drew them (typed arrays decoded); _length = points drawn.
+  const data = (gd && (gd._fullData || gd.data)) || [];
   let n = 0;
   for (const tr of data) {
+    if (tr.visible === false) continue;
+    if (typeof tr._length === 'number') { n += tr._length; continue; }
     const lens = ['x', 'y', 'lat', 'lon', 'locations', 'z', 'values'].map(k => (tr[k] && tr[k].length) || 0);
     n += Math.max(...lens);
   }
-  const title = gd && gd.layout && gd.layout.title ? (gd.layout.title.text || gd.layout.title) : '';
-  return {points: n, traces: data.length, map: !!el.querySelector('.maplibregl-canvas, canvas.mapboxgl-canvas'),
-          title: String(title), stale: !!el.closest('[data-stale="true"]')};
+  const t = gd && gd.layout && gd.layout.title;
+  const title = t ? (typeof t === 'string' ? t : (t.text || '')) : '';
+  return {points: n, traces: data.length, map: !!el.querySelector('.maplibregl-canvas'),
+          title: title.replace(/<[^>]+>/g, ' ').replace(/\\s+/g, ' ').trim(), stale: !!el.closest('[data-stale="true"]')};
 })
 """
 
@@ -244,22 +274,27 @@ def chart_summaries(page: Any) -> list[dict]:
     return list(page.evaluate(_CHART_POINTS_JS))
 
 
-def coloured_pixels(png: bytes) -> int:
-    """Count of clearly coloured (saturated) pixels in a PNG: 0 for a blank, white or grey-only image."""
+def drawn_pixels(png: bytes) -> int:
+    """Pixels that differ clearly from the image's dominant (background) colour: 0 for a blank canvas."""
     import io
 
     from PIL import Image
 
     img = Image.open(io.BytesIO(png)).convert("RGB").reduce(2)
-    return sum(1 for r, g, b in img.getdata() if max(r, g, b) - min(r, g, b) > 40)
+    pixels = list(img.getdata())
+    counts: dict[tuple[int, int, int], int] = {}
+    for px in pixels:
+        counts[px] = counts.get(px, 0) + 1
+    bg = max(counts, key=counts.__getitem__)
+    return sum(n for px, n in counts.items() if sum(abs(a - b) for a, b in zip(px, bg, strict=True)) > 60)
 
 
 def map_canvases_drawn(page: Any, min_pixels: int = 40, timeout_s: float = 30.0) -> list[int]:
-    """Coloured-pixel counts of each map canvas, polled until all are drawn (or the time is up)."""
+    """Drawn-pixel counts of each map canvas (WebGL), polled until all are drawn (or the time is up)."""
     deadline = time.monotonic() + timeout_s
     while True:
         canvases = page.locator('[data-testid="stPlotlyChart"] .maplibregl-canvas')
-        counts = [coloured_pixels(canvases.nth(i).screenshot()) for i in range(canvases.count())]
+        counts = [drawn_pixels(canvases.nth(i).screenshot()) for i in range(canvases.count())]
         if all(c >= min_pixels for c in counts) or time.monotonic() > deadline:
             return counts
         page.wait_for_timeout(500)
