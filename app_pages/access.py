@@ -10,9 +10,10 @@ lang = ui.page_header("page_access")
 area = ui.current_area()
 names = ui.region_names()
 villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
-access, ix = ui.load("village_access"), ui.indicator_index()
+ui.load("village_access")  # stops the page with a clear message when the dataset is missing or damaged
+ax, ix = ui.access_index(), ui.indicator_index()
 labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
-years = sorted(access["year"].unique())
+years = ax.values("year")
 
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -23,7 +24,7 @@ with c3:
     km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
 slabel = labels[stype].lower()
 
-table = views.village_table(villages, population, access, area, year, stype, km)
+table = views.village_table(villages, population, ax.get("year", year), area, year, stype, km)
 modelled = (table["quality"] == "modelled").any()
 st.caption(t("coverage_caveat", lang))
 if stype in ("pharmacy", "health") and ui.meta("services").get("retrieved", "").startswith("2020"):

@@ -43,6 +43,8 @@ if access_years:
             fmt.percent(row.share, lang),
             delta=None if row.change != row.change else t("pp_since", lang, d=fmt.signed(row.change, lang, 1), y=base),
             delta_color="off" if not abs(row.change) >= 0.05 else "inverse",
+            delta_arrow="off" if not abs(row.change) >= 0.05 else "auto",
+            help=t("pp_help", lang, y=base),
         )
     ui.source_caption("indicators")
 

@@ -133,7 +133,8 @@ st.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensiti
 
 # Link to access
 st.header(t("access_link", lang))
-year = int(ui.load("village_access")["year"].max())
+ui.load("village_access")  # stops the page with a clear message when the dataset is missing or damaged
+year = ui.access_index().values("year")[-1]
 if types:
     effect = servicepoints.access_effect(ui.access_model(), vid, types, year, name=sp_name)
     if effect.quality == "modelled":

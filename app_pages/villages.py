@@ -10,8 +10,9 @@ lang = ui.page_header("page_villages")
 area = ui.current_area()
 names = ui.region_names()
 villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
-access = ui.load_optional("village_access")
-years = sorted(access["year"].unique()) if access is not None else [2020]
+ax = ui.access_index()  # village_access by year and by village; None before it is built
+access = ax.frame if ax is not None else None
+years = ax.values("year") if ax is not None else [2020]
 labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 
 with st.expander(t("filters", lang), expanded=not ui.presenting()):
@@ -28,7 +29,8 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
         minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
         maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
 
-table = views.village_table(villages, population, access, area, year, stype, km, minpop, maxpop, lacking)
+in_year = ax.get("year", year) if ax is not None else None
+table = views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking)
 if access is None:
     st.warning(t("no_access_data", lang))
 st.subheader(
@@ -53,7 +55,7 @@ else:
     )
     st.plotly_chart(fig, key="village_map")
     ui.source_caption("villages", "village_access", "services")
-    dist = views.distance_matrix(access, table["village_id"], year, PRIORITY_TYPES) if access is not None else None
+    dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if access is not None else None
     own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
     shown = table[["village_id", "name", "municipality_code", "population", *own]].assign(
         municipality_code=lambda d: d["municipality_code"].map(names)
@@ -108,7 +110,7 @@ else:
     st.caption(t("no_servicepoint", lang))
 
 if access is not None:
-    near = views.nearest_services(access, services, vid, year)
+    near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
     if (near["quality"] == "modelled").any():
         ui.modelled_badge()
     st.plotly_chart(
@@ -141,7 +143,9 @@ if access is not None:
         key="profile_nearest",
     )
     st.plotly_chart(
-        charts.lines_by_type(views.access_over_years(access, vid), labels, t("access_over_years", lang), lang, "km"),
+        charts.lines_by_type(
+            views.access_over_years(ax.get("village_id", vid), vid), labels, t("access_over_years", lang), lang, "km"
+        ),
         key="profile_years",
     )
 
@@ -157,7 +161,7 @@ pcols = ["name", "municipality_code", "population"]
 peer_table = peer[["village_id", *pcols]].assign(municipality_code=lambda d: d["municipality_code"].map(names))
 if access is not None:
     peer_table = peer_table.join(
-        views.distance_matrix(access, peer["village_id"], year, PRIORITY_TYPES), on="village_id"
+        views.distance_matrix(in_year, peer["village_id"], year, PRIORITY_TYPES), on="village_id"
     )
 st.dataframe(
     fmt.styled(peer_table.drop(columns="village_id"), lang, dict.fromkeys(PRIORITY_TYPES, 1)),

@@ -70,4 +70,21 @@ def styled(df, lang: str, decimals: dict[str, int] | None = None, max_rows: int 
     def formatter(decimals_: int):
         return lambda x: number(x, lang, decimals_)
 
-    return df.style.format({c: formatter(decimals.get(c, 0)) for c in num_cols}, na_rep="–")
+    # Streamlit draws a null cell as "None" whatever the Styler says, so a numeric column with gaps is shown as
+    # its formatted text ("–" for missing); complete columns stay numbers and sort as numbers.
+    gaps = {c: formatter(decimals.get(c, 0)) for c in num_cols if df[c].isna().any()}
+    gaps |= {
+        c: (lambda x: str(int(x)))
+        for c in df.columns
+        if c not in num_cols and str(df[c].dtype) in ("Int64", "Float64", "float64") and df[c].isna().any()
+    }
+    if gaps:
+        df = df.assign(**{c: [f(x) if not _isna(x) else "–" for x in df[c]] for c, f in gaps.items()})
+    return df.style.format({c: formatter(decimals.get(c, 0)) for c in num_cols if c not in gaps}, na_rep="–")
+
+
+def _isna(x: object) -> bool:
+    try:
+        return x is None or bool(x != x)
+    except (TypeError, ValueError):  # pd.NA
+        return True

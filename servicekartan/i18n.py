@@ -386,7 +386,15 @@ STRINGS.update(
     }
 )
 
-STRINGS.update({"pp_since": ("{d} procentenheter sedan {y}", "{d} percentage points since {y}")})
+STRINGS.update(
+    {
+        "pp_since": ("{d} p.e. sedan {y}", "{d} pp since {y}"),
+        "pp_help": (
+            "Förändring i procentenheter (p.e.) sedan {y}. Grönt: färre långt bort.",
+            "Change in percentage points (pp) since {y}. Green: fewer people far away.",
+        ),
+    }
+)
 
 STRINGS.update(
     {

@@ -284,6 +284,20 @@ def indicator_index():
     return _indicator_index(str(paths.processed_dir()), _mtime("indicators"))
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _access_index(directory: str, mtime: float):  # noqa: ANN202 - views.FrameIndex
+    from servicekartan.views import FrameIndex
+
+    return FrameIndex(load("village_access"), ("year", "village_id"))
+
+
+def access_index():
+    """`village_access` with fast lookups by year and by village (shared by every session); None if not built."""
+    if load_optional("village_access") is None:
+        return None
+    return _access_index(str(paths.processed_dir()), _mtime("village_access"))
+
+
 def load_optional(name: str) -> pd.DataFrame | None:
     """Like load, but None when the dataset does not exist (optional datasets such as road graphs)."""
     if not catalog.dataset_path(name).exists():
@@ -592,7 +606,7 @@ def presenter_deck(language: str) -> None:
     n = len(deck)
     url_value("slide", range(1, n + 1), 1, parse=int)
     idx = int(st.session_state["slide"])
-    nav = st.columns([1, 1, 1, 6, 2])
+    nav = st.columns([1, 1, 1, 4, 4])
     if nav[0].button("◀", key="_prev", disabled=idx <= 1, help="Föregående" if language == "sv" else "Previous"):
         st.session_state["slide"] = idx - 1
         st.rerun()
@@ -600,7 +614,7 @@ def presenter_deck(language: str) -> None:
     if nav[2].button("▶", key="_next", disabled=idx >= n, help="Nästa" if language == "sv" else "Next"):
         st.session_state["slide"] = idx + 1
         st.rerun()
-    nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter)
+    nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter, width="content")
     sync_url("slide", idx, 1)
     sync_url("deck", ",".join(deck), ",".join(slides.DEFAULT_DECK))
     slide = slides.build(deck[idx - 1], slide_context(language))

@@ -9,32 +9,43 @@ import pandas as pd
 from servicekartan.definitions import COUNTRY_CODE, QUALITY_MODELLED, SERVICE_TYPE_IDS
 
 
-class IndicatorIndex:
-    """Row positions of the `indicators` dataset by area and by indicator.
+class FrameIndex:
+    """Row positions of a large shared frame by the values of some columns.
 
-    A boolean mask over the national frame (~370,000 rows) costs ~80 ms per lookup; a page makes several. Here a
-    lookup takes the few hundred rows it needs (cached per area/indicator). The frames it returns are shared:
-    callers filter or assign, never modify them in place."""
+    A boolean mask over a national frame (`indicators` ~370,000 rows, `village_access` ~145,000) costs tens of
+    milliseconds per lookup and a page makes several; here a lookup takes just the rows it needs (cached per
+    value). The frames it returns are shared: callers filter or assign, never modify them in place."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
         self.frame = frame
-        self._by_area = frame.groupby("area_code", sort=False).indices
-        self._by_id = frame.groupby("indicator_id", sort=False).indices
-        years = frame.groupby(["indicator_id", "level"], sort=False)["year"].unique()
-        self._years = {key: sorted(int(y) for y in ys) for key, ys in years.items()}
-        self.area = functools.lru_cache(maxsize=256)(self._take_area)
-        self.indicator = functools.lru_cache(maxsize=128)(self._take_indicator)
+        self._positions = {c: frame.groupby(c, sort=False).indices for c in columns}
+        self.get = functools.lru_cache(maxsize=512)(self._get)
 
-    def _take(self, positions) -> pd.DataFrame:
+    def values(self, column: str) -> list:
+        """The distinct values of an indexed column, sorted."""
+        return sorted(self._positions[column])
+
+    def _get(self, column: str, value: object) -> pd.DataFrame:
+        """The rows whose `column` equals `value` (an empty frame if none)."""
+        positions = self._positions[column].get(value)
         return self.frame.iloc[0:0] if positions is None else self.frame.take(positions)
 
-    def _take_area(self, code: str) -> pd.DataFrame:
-        """Every indicator row of one area (Sverige "00", a län or a kommun)."""
-        return self._take(self._by_area.get(code))
 
-    def _take_indicator(self, indicator_id: str) -> pd.DataFrame:
+class IndicatorIndex(FrameIndex):
+    """The `indicators` dataset by area and by indicator, plus which indicators and years exist."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        super().__init__(frame, ("area_code", "indicator_id"))
+        years = frame.groupby(["indicator_id", "level"], sort=False)["year"].unique()
+        self._years = {key: sorted(int(y) for y in ys) for key, ys in years.items()}
+
+    def area(self, code: str) -> pd.DataFrame:
+        """Every indicator row of one area (Sverige "00", a län or a kommun)."""
+        return self.get("area_code", code)
+
+    def indicator(self, indicator_id: str) -> pd.DataFrame:
         """One indicator for every area and year."""
-        return self._take(self._by_id.get(indicator_id))
+        return self.get("indicator_id", indicator_id)
 
     def indicators(self, *ids: str) -> pd.DataFrame:
         return pd.concat([self.indicator(i) for i in ids], ignore_index=True)
