@@ -154,6 +154,17 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _tree(pid: int):  # noqa: ANN202 - Iterator[int]
+    """A process and its live descendants."""
+    stack, seen = [pid], set()
+    while stack:
+        p = stack.pop()
+        if p not in seen:
+            seen.add(p)
+            yield p
+            stack += _children(p)
+
+
 def memory_mb(pid: int) -> float:
     """Memory of a process and all its descendants in MB (0 if gone): the sum of their PSS.
 
@@ -161,38 +172,22 @@ def memory_mb(pid: int) -> float:
     counts Chromium's shared pages once per process: kaleido's export Chromium (a child of the server) alone
     would add ~550 MB that are not there (measured: 1,036 MB RSS sum vs 480 MB PSS for the same tree)."""
     total_kb = 0
-    stack, seen = [pid], set()
-    while stack:
-        p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+    for p in _tree(pid):
         with contextlib.suppress(OSError):
             rollup = Path(f"/proc/{p}/smaps_rollup")
             source, field = (rollup, "Pss:") if rollup.exists() else (Path(f"/proc/{p}/status"), "VmRSS:")
-            for line in source.read_text().splitlines():
-                if line.startswith(field):
-                    total_kb += int(line.split()[1])
-                    break
-            stack += _children(p)
+            total_kb += next((int(ln.split()[1]) for ln in source.read_text().splitlines() if ln.startswith(field)), 0)
     return total_kb / 1024
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds used so far by a process and its live descendants (0 if gone)."""
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0
-    stack, seen = [pid], set()
-    while stack:
-        p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+    for p in _tree(pid):
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
-            stack += _children(p)
-    return total / tick
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def build_data(data_dir: Path) -> None:
