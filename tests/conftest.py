@@ -11,7 +11,6 @@ import pytest
 from servicekartan import catalog
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO.parent / "shared" / "fixtures"
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +42,8 @@ def frames(data_env: Path) -> dict:
 
 @pytest.fixture()
 def fixtures_dir() -> Path:
+    from tests._fetch_support import FIXTURES
+
     if not FIXTURES.exists():
-        pytest.fail(f"recorded fixtures not found at {FIXTURES} (expected ../shared/fixtures beside the repo)")
+        pytest.fail(f"recorded fixtures not found at {FIXTURES} (../shared/fixtures or tests/fixtures/recorded)")
     return FIXTURES

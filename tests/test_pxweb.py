@@ -401,3 +401,22 @@ def test_v2_404_without_v1_path_names_the_fix():
                   content_type="application/problem+json")  # fmt: skip
     with pytest.raises(pxweb.TableNotFoundError, match="update the step's table id"):
         client().open(TableRef(v2_id="TAB0000"))
+
+
+def test_recorded_copy_is_identical_to_the_shared_fixtures() -> None:
+    """tests/fixtures/recorded/ (used where ../shared/fixtures is absent) is a byte-identical copy, never edited."""
+    import hashlib
+
+    from tests._fetch_support import RECORDED_COPY, SHARED_FIXTURES
+
+    if not SHARED_FIXTURES.exists():
+        pytest.skip("../shared/fixtures not beside this clone: nothing to compare the copy with")
+
+    def digests(root):
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    assert digests(RECORDED_COPY) == digests(SHARED_FIXTURES)
