@@ -24,7 +24,10 @@ with c3:
     km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
 slabel = labels[stype].lower()
 
-table = views.village_table(villages, population, ax.get("year", year), area, year, stype, km)
+table = ui.memo(
+    ("village_table", area, year, stype, km),
+    lambda: views.village_table(villages, population, ax.get("year", year), area, year, stype, km),
+)
 modelled = (table["quality"] == "modelled").any()
 st.caption(t("coverage_caveat", lang))
 if stype in ("pharmacy", "health") and ui.meta("services").get("retrieved", "").startswith("2020"):
@@ -91,7 +94,8 @@ with w1:
         format_func=snames.get,
     )
 with w2:
-    vopts = ["", *views.villages_in_area(villages, population, area).sort_values("name")["village_id"]]
+    in_area = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
+    vopts = ["", *in_area.sort_values("name")["village_id"]]
     vname = dict(zip(villages["village_id"], villages["name"], strict=True))
     open_v = ui.url_select(
         t("open_in_village", lang), vopts, key="open", default="", format_func=lambda v: vname.get(v, "–")

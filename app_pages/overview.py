@@ -32,7 +32,10 @@ if access_years:
         year_now = ui.url_select(t("year", lang), access_years, key="year", default=access_years[-1], parse=int)
     with a3:
         base = ui.url_select(t("base_year", lang), access_years, key="base", default=access_years[0], parse=int)
-    cards = views.access_cards(here, area, PRIORITY_TYPES, km, year_now, base)
+    cards = ui.memo(
+        ("access_cards", area, km, year_now, base),
+        lambda: views.access_cards(here, area, PRIORITY_TYPES, km, year_now, base),
+    )
     if cards["modelled"].any():
         ui.modelled_badge()
     st.markdown(f"**{t('share_beyond_cards', lang, n=km, y=year_now)}**")
@@ -48,7 +51,7 @@ if access_years:
         )
     ui.source_caption("indicators")
 
-counts = views.service_counts(services, area)
+counts = ui.memo(("service_counts", area), lambda: views.service_counts(services, area))
 labels = {s: service_label(s, lang) for s in counts["service_type"]}
 left, right = st.columns([2, 3])
 with left:
@@ -115,7 +118,7 @@ with right:
 
 # Villages of the area
 st.subheader(t("villages_in_area", lang))
-table = views.villages_in_area(villages, population, area)
+table = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
 st.dataframe(
     fmt.styled(
         table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(

@@ -30,7 +30,10 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
         maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
 
 in_year = ax.get("year", year) if ax is not None else None
-table = views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking)
+table = ui.memo(
+    ("village_table", area, year, stype, km, minpop, maxpop, lacking),
+    lambda: views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking),
+)
 if access is None:
     st.warning(t("no_access_data", lang))
 st.subheader(
@@ -82,7 +85,8 @@ else:
 
 # Village profile
 st.header(t("village_profile", lang))
-in_area = views.villages_in_area(villages, population, area).sort_values("name")
+in_area = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
+in_area = in_area.sort_values("name")
 vnames = dict(
     zip(villages["village_id"], villages["name"] + " (" + villages["municipality_code"].map(names) + ")", strict=True)
 )
@@ -156,7 +160,7 @@ if series["year"].nunique() < 2:
 ui.source_caption("population")
 
 st.subheader(t("peers", lang))
-peer = views.peers(villages, population, vid)
+peer = ui.memo(("peers", vid), lambda: views.peers(villages, population, vid))
 pcols = ["name", "municipality_code", "population"]
 peer_table = peer[["village_id", *pcols]].assign(municipality_code=lambda d: d["municipality_code"].map(names))
 if access is not None:

@@ -298,6 +298,30 @@ def access_index():
     return _access_index(str(paths.processed_dir()), _mtime("village_access"))
 
 
+_MEMO: dict = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_MAX = 2048
+_MEMO_DATASETS = ("villages", "population", "services", "village_access", "indicators")
+
+
+def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """A page-level result shared by every session: computed once per key and data version, then reused.
+
+    For pure views of the datasets (the access cards of an area, the villages of a kommun, …): under 20
+    concurrent sessions these small pandas computations, repeated per page view, cost more than the rest.
+    Results are shared: callers filter or assign, never modify them in place."""
+    full = (key, str(paths.processed_dir()), tuple(_mtime(n) for n in _MEMO_DATASETS))
+    with _MEMO_LOCK:
+        if full in _MEMO:
+            return _MEMO[full]
+    value = compute()  # outside the lock: two sessions may compute the same key once each, harmlessly
+    with _MEMO_LOCK:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.pop(next(iter(_MEMO)))  # oldest first
+        _MEMO[full] = value
+    return value
+
+
 def load_optional(name: str) -> pd.DataFrame | None:
     """Like load, but None when the dataset does not exist (optional datasets such as road graphs)."""
     if not catalog.dataset_path(name).exists():
@@ -651,17 +675,21 @@ def presenter_deck(language: str) -> None:
 # ---------------------------------------------------------------- targets registry (seed + the user's own)
 
 
+def _user_targets() -> pd.DataFrame | None:
+    user = st.session_state.get("user_targets")
+    return user if user is not None and len(user) else None
+
+
 def target_registry() -> pd.DataFrame:
     """The national targets from data/seed/targets.csv plus the targets this user added or uploaded."""
     from servicekartan import targets
 
-    user = st.session_state.get("user_targets")
-    base = _seed_targets()
-    return targets.merge_targets(base, user) if user is not None and len(user) else base
+    user = _user_targets()
+    return targets.merge_targets(_seed_targets(), user) if user is not None else _seed_targets()
 
 
-@st.cache_data(show_spinner=False)
-def _seed_targets() -> pd.DataFrame:
+@st.cache_resource(show_spinner=False)
+def _seed_targets() -> pd.DataFrame:  # shared and read-only: merge_targets and the pages make new frames
     from servicekartan import targets
 
     return targets.load_targets()
@@ -759,5 +787,14 @@ def _targets_summary(area: str, as_of: int | None, registry: pd.DataFrame, data_
 
 
 def targets_summary(area: str, as_of: int | None = None) -> pd.DataFrame:
-    """Every target for the area, evaluated (cached per area, registry and data version)."""
+    """Every target for the area, evaluated (cached per area, registry and data version).
+
+    With only the national targets the result is shared by every session; a user's own targets make it theirs."""
+    if _user_targets() is None:
+        from servicekartan import targets
+
+        return memo(
+            ("targets_summary", area, as_of),
+            lambda: targets.summary_table(indicator_index().area(area), _seed_targets(), area, as_of=as_of),
+        )
     return _targets_summary(area, as_of, target_registry(), _mtime("indicators"))
