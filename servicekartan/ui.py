@@ -550,12 +550,13 @@ def page_link_url() -> str:
 def fetch_status() -> pd.DataFrame | None:
     """What `etl fetch` has brought (observed) versus what is still seed/modelled; None before the ETL offers it.
 
-    Cached per data version (a fetch is followed by a build, which rewrites the datasets) and for at most a minute."""
+    Cached per data version: a fetch is followed by a build, which rewrites the datasets. (No time limit: an
+    expiry made every session wait for the same recomputation at once, which showed as the load test's p95.)"""
     versions = tuple(_mtime(n) for n in ("services", "population", "indicators"))
     return _fetch_status(str(paths.processed_dir()), versions)
 
 
-@st.cache_data(show_spinner=False, ttl=60, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _fetch_status(directory: str, versions: tuple[float, ...]) -> pd.DataFrame | None:
     try:
         from etl.fetch import data_status
