@@ -36,22 +36,27 @@ if modelled:
     ui.modelled_badge()
 left, right = st.columns([3, 2])
 with left:
-    fig = charts.village_map(
-        table,
-        "distance_km",
-        "km",
-        t("village_map", lang, s=slabel) + f", {year}",
-        lang,
-        outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
-        outlines_url=ui.geojson_url("municipality"),
+    fig = ui.memo(
+        ("fig_access_map", area, year, stype, km, lang),
+        lambda: charts.village_map(
+            table,
+            "distance_km",
+            "km",
+            t("village_map", lang, s=slabel) + f", {year}",
+            lang,
+            outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+            outlines_url=ui.geojson_url("municipality"),
+        ),
     )
     st.plotly_chart(fig, key="access_map")
 with right:
-    bands = views.distance_bands(table, lang)
-    st.plotly_chart(
-        charts.band_bars(bands, t("bands_title", lang, s=slabel, y=year), lang, color=SERVICE_COLORS[stype]),
-        key="bands",
+    bands = ui.memo(
+        ("fig_bands", area, year, stype, lang),
+        lambda: charts.band_bars(
+            views.distance_bands(table, lang), t("bands_title", lang, s=slabel, y=year), lang, SERVICE_COLORS[stype]
+        ),
     )
+    st.plotly_chart(bands, key="bands")
     tr = views.trend(ix.area(area), area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
     st.plotly_chart(
         charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"), key="trend"

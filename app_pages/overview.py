@@ -60,7 +60,8 @@ with left:
     title = t("service_points", lang) + (
         " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
     )
-    st.plotly_chart(charts.service_count_bars(counts, labels, title, lang), key="service_counts")
+    fig = ui.memo(("fig_counts", area, lang), lambda: charts.service_count_bars(counts, labels, title, lang))
+    st.plotly_chart(fig, key="service_counts")
     ui.source_caption("services")
     st.subheader(t("targets_status", lang))
     tsum = ui.targets_summary(area)
@@ -101,16 +102,19 @@ with right:
     codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
     if (values["quality"] == "modelled").any():
         ui.modelled_badge()
-    fig = charts.area_choropleth(
-        values,
-        ui.geojson("municipality"),
-        names,
-        indicator_label(ind, lang),
-        f"{indicator_label(ind, lang)}, {year}",
-        lang,
-        codes=codes,
-        highlight=area if len(area) == 4 else None,
-        geojson_url=ui.geojson_url("municipality"),
+    fig = ui.memo(
+        ("fig_kommun_map", ind, year, area, lang),
+        lambda: charts.area_choropleth(
+            values,
+            ui.geojson("municipality"),
+            names,
+            indicator_label(ind, lang),
+            f"{indicator_label(ind, lang)}, {year}",
+            lang,
+            codes=codes,
+            highlight=area if len(area) == 4 else None,
+            geojson_url=ui.geojson_url("municipality"),
+        ),
     )
     st.plotly_chart(fig, key="kommun_map")
     ui.source_caption("indicators")

@@ -46,15 +46,19 @@ if table.empty:
 else:
     if (table["quality"] == "modelled").any():
         ui.modelled_badge()
-    fig = charts.village_map(
-        table,
-        "distance_km",
-        "km",
-        t("village_map", lang, s=labels[stype].lower()) + f", {year}",
-        lang,
-        highlight=st.session_state.get("village"),
-        outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
-        outlines_url=ui.geojson_url("municipality"),
+    highlight = st.session_state.get("village")
+    fig = ui.memo(
+        ("fig_village_map", area, year, stype, km, minpop, maxpop, lacking, highlight, lang),
+        lambda: charts.village_map(
+            table,
+            "distance_km",
+            "km",
+            t("village_map", lang, s=labels[stype].lower()) + f", {year}",
+            lang,
+            highlight=highlight,
+            outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+            outlines_url=ui.geojson_url("municipality"),
+        ),
     )
     st.plotly_chart(fig, key="village_map")
     ui.source_caption("villages", "village_access", "services")
