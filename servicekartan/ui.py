@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -298,9 +299,9 @@ def access_index():
     return _access_index(str(paths.processed_dir()), _mtime("village_access"))
 
 
-_MEMO: dict = {}
+_MEMO: OrderedDict = OrderedDict()
 _MEMO_LOCK = threading.Lock()
-_MEMO_MAX = 2048
+_MEMO_MAX = 256  # entries, least recently used dropped first; a national village map figure is ~1 MB
 _MEMO_DATASETS = ("villages", "population", "services", "village_access", "indicators")
 
 
@@ -313,12 +314,13 @@ def memo(key: tuple, compute: Callable[[], Any]) -> Any:
     full = (key, str(paths.processed_dir()), tuple(_mtime(n) for n in _MEMO_DATASETS))
     with _MEMO_LOCK:
         if full in _MEMO:
+            _MEMO.move_to_end(full)
             return _MEMO[full]
     value = compute()  # outside the lock: two sessions may compute the same key once each, harmlessly
     with _MEMO_LOCK:
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.pop(next(iter(_MEMO)))  # oldest first
         _MEMO[full] = value
+        while len(_MEMO) > _MEMO_MAX:
+            _MEMO.popitem(last=False)
     return value
 
 
