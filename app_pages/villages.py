@@ -11,7 +11,6 @@ area = ui.current_area()
 names = ui.region_names()
 villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
 ax = ui.access_index()  # village_access by year and by village; None before it is built
-access = ax.frame if ax is not None else None
 years = ax.values("year") if ax is not None else [2020]
 labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 
@@ -34,7 +33,7 @@ table = ui.memo(
     ("village_table", area, year, stype, km, minpop, maxpop, lacking),
     lambda: views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking),
 )
-if access is None:
+if ax is None:
     st.warning(t("no_access_data", lang))
 st.subheader(
     f"{names.get(area, area)}: "
@@ -62,7 +61,7 @@ else:
     )
     st.plotly_chart(fig, key="village_map")
     ui.source_caption("villages", "village_access", "services")
-    dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if access is not None else None
+    dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if ax is not None else None
     own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
     shown = table[["village_id", "name", "municipality_code", "population", *own]].assign(
         municipality_code=lambda d: d["municipality_code"].map(names)
@@ -117,7 +116,7 @@ if here is not None and not here.empty:
 else:
     st.caption(t("no_servicepoint", lang))
 
-if access is not None:
+if ax is not None:
     near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
     if (near["quality"] == "modelled").any():
         ui.modelled_badge()
@@ -167,7 +166,7 @@ st.subheader(t("peers", lang))
 peer = ui.memo(("peers", vid), lambda: views.peers(villages, population, vid))
 pcols = ["name", "municipality_code", "population"]
 peer_table = peer[["village_id", *pcols]].assign(municipality_code=lambda d: d["municipality_code"].map(names))
-if access is not None:
+if ax is not None:
     peer_table = peer_table.join(
         views.distance_matrix(in_year, peer["village_id"], year, PRIORITY_TYPES), on="village_id"
     )
