@@ -78,12 +78,12 @@ def plural_form(n: float) -> str:
         return "other"
 
 
-def tn(key: str, n: float, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
+def tn(key: str, count: float, /, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
     """Singular or plural text for a count: tn("count.villages", 2, "sv") -> "2 byar".
 
-    `{n}` is the count itself unless `n=` is passed in `kwargs` (e.g. the count formatted with `fmt.number`)."""
-    kwargs.setdefault("n", n)
-    return t(f"{key}.{plural_form(n)}", lang, **kwargs)
+    `{n}` is the count itself unless `n=` is passed (e.g. the count formatted with `fmt.number`)."""
+    kwargs.setdefault("n", count)
+    return t(f"{key}.{plural_form(count)}", lang, **kwargs)
 
 
 # The name of each language in itself, for the language switch.
@@ -117,6 +117,34 @@ def code_label(code: object, lang: str = DEFAULT_LANG) -> str:
         return "–"
     key = f"code.{code}"
     return t(key, lang) if has(key, lang) else str(code)
+
+
+_FIELD = re.compile(r"{(\w*)")
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a text (format specs ignored): "{n} km, {y:d}" -> {"n", "y"}."""
+    return set(_FIELD.findall(text.replace("{{", "")))
+
+
+def check_catalogs(catalogs: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Problems between language catalogs: a key missing in a language, different placeholders for a key,
+    a count entry without both "one" and "other". Empty list = consistent."""
+    problems: list[str] = []
+    every = set().union(*(c.keys() for c in catalogs.values()))
+    for key in sorted(every):
+        missing = [lang for lang, c in catalogs.items() if key not in c]
+        if missing:
+            problems.append(f"{key!r} is missing in {', '.join(missing)}")
+            continue
+        fields = {lang: placeholders(c[key]) for lang, c in catalogs.items()}
+        if len({frozenset(f) for f in fields.values()}) > 1:
+            problems.append(f"{key!r} has different placeholders: {fields}")
+    for key in sorted(k for k in every if k.startswith("count.")):
+        stem, _, form = key.rpartition(".")
+        if form not in ("one", "other") or not {f"{stem}.one", f"{stem}.other"} <= every:
+            problems.append(f"{key!r}: a count entry needs exactly the forms one and other")
+    return problems
 
 
 # --------------------------------------------------------------------------------------------- method page
