@@ -84,6 +84,24 @@ def test_service_labels_match_the_vocabulary():
     ]
 
 
+@pytest.mark.parametrize(
+    ("table", "attr"),
+    [("target_status", "STATUS_LABELS"), ("target_msg", "_MESSAGES"), ("target_basis", "_BASIS_TEXT")],
+)
+def test_target_strings_match_the_targets_module(table, attr):
+    """The targets' strings are in the catalog ahead of wave 2 (targets.py still holds its own sv/en tables);
+    until they are read from here, both must say the same. Skipped once the table has left targets."""
+    from servicekartan import targets
+
+    pairs = getattr(targets, attr, None)
+    if pairs is None:
+        pytest.skip(f"targets.{attr} is gone")
+    for key, (sv, en) in pairs.items():
+        assert (t(f"{table}.{key}", "sv"), t(f"{table}.{key}", "en")) == (sv, en), key
+    assert targets.method_text("sv", 3) == i18n.method_section("targets_projection", "sv", n=3)
+    assert targets.method_text("en", 3) == i18n.method_section("targets_projection", "en", n=3)
+
+
 def test_number_style_comes_from_the_catalog():
     assert fmt.number(-1234567.891, "sv", 2) == "\u22121\u00a0234\u00a0567,89"
     assert fmt.number(-1234567.891, "en", 2) == "-1,234,567.89"
@@ -103,7 +121,16 @@ def test_library_strings_in_both_languages():
 
 def test_method_sections_are_the_same_in_both_languages():
     sv, en = (i18n.method_sections(lang) for lang in i18n.LANGS)
-    assert list(sv) == list(en) == ["definitions", "distances", "modelled_layer", "targets", "costs", "sources"]
+    assert list(sv) == list(en)
+    assert list(sv) == [
+        "definitions",
+        "distances",
+        "modelled_layer",
+        "targets",
+        "costs",
+        "sources",
+        "targets_projection",
+    ]
     for name in sv:
         assert i18n.placeholders(sv[name]) == i18n.placeholders(en[name]), name
 
