@@ -25,10 +25,6 @@ import pandas as pd
 
 from servicekartan.i18n import t
 
-# The financing row for the part of the investment no grant covers (label in the catalog: cost.not_covered).
-NOT_COVERED = t("cost.not_covered", "sv")
-NOT_COVERED_EN = t("cost.not_covered", "en")
-
 
 @dataclass(frozen=True)
 class CostInputs:
@@ -148,7 +144,7 @@ def business_case(inputs: CostInputs) -> CostResult:
 
 def financing_split(inputs: CostInputs, lang: str = "sv") -> pd.DataFrame:
     """Who pays the investment: financier, kr, share of the investment (0..1); a row for the uncovered
-    remainder when grants fall short. Ready for a bar or pie chart."""
+    remainder when grants fall short (catalog: cost.not_covered). Ready for a bar or pie chart."""
     inv = inputs.investment
     rows = [(who, float(kr)) for who, kr in inputs.grants.items()]
     rest = inv - inputs.grants_total
@@ -234,7 +230,8 @@ def fliseryd_note(lang: str = "sv") -> str:
     return t("cost.fliseryd_note", lang)
 
 
-FLISERYD_NOTE = fliseryd_note("sv")  # the Swedish note; prefer fliseryd_note(lang)
+# The Swedish note, for app_pages/servicepoints.py until it calls fliseryd_note(lang) (wave 2).
+FLISERYD_NOTE = fliseryd_note("sv")
 
 FLISERYD_ACTUAL = CostInputs(
     building=FLISERYD_INVESTMENT,  # building/equipment split not reported: the total is entered as building
