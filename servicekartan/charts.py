@@ -127,7 +127,7 @@ def area_choropleth(
                 colorscale=[[0, MISSING_GREY], [1, MISSING_GREY]],
                 showscale=False,
                 marker={"line": {"width": 0.5, "color": "white"}},
-                text=[f"{names.get(c, c)}: {'uppgift saknas' if lang == 'sv' else 'no data'}" for c in missing],
+                text=[f"{names.get(c, c)}: {t('chart.no_data', lang)}" for c in missing],
                 hoverinfo="text",
                 name="–",
             )
@@ -473,7 +473,7 @@ def target_chart(
         line_color="#D55E00",
         line_width=2,
         line_dash="dash",
-        annotation_text=f"{'mål' if lang == 'sv' else 'target'} {fmt.number(target.value, lang, 1)} {unit}",
+        annotation_text=f"{t('chart.target', lang)} {fmt.number(target.value, lang, 1)} {unit}",
         annotation_position="top left",
     )
     fig.add_vline(
@@ -491,7 +491,7 @@ def target_chart(
             fillcolor="#999",
             opacity=0.12,
             line_width=0,
-            annotation_text="seriebrott" if lang == "sv" else "series break",
+            annotation_text=t("chart.series_break", lang),
             annotation_position="bottom left",
         )
     fig.update_xaxes(dtick=1 if series["year"].nunique() < 16 else 5, showgrid=False)
@@ -532,9 +532,9 @@ def sensitivity_heatmap(table: pd.DataFrame, title: str, lang: str) -> go.Figure
             colorscale=SEQ_SCALE,
             text=[[fmt.number(v, lang) for v in row] for row in table.to_numpy()],
             texttemplate="%{text}",
-            colorbar={"title": {"text": "kr/år" if lang == "sv" else "kr/yr"}},
+            colorbar={"title": {"text": t("chart.kr_per_year", lang)}},
         )
     )
-    fig.update_xaxes(title="ränta" if lang == "sv" else "interest rate")
-    fig.update_yaxes(title="år" if lang == "sv" else "years")
+    fig.update_xaxes(title=t("chart.interest_rate", lang))
+    fig.update_yaxes(title=t("chart.years", lang))
     return base_layout(fig, title, lang, height=360)

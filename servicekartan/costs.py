@@ -23,8 +23,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-NOT_COVERED = "Ej täckt av bidrag (egen finansiering/lån)"
-NOT_COVERED_EN = "Not covered by grants (own funds/loan)"
+from servicekartan.i18n import t
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,19 @@ class CostInputs:
         return float(sum(self.grants.values()))
 
 
+# The items of `CostResult.as_frame`, in reading order (labels in the catalog: cost_item.<attribute>).
+_FRAME_ITEMS: tuple[str, ...] = (
+    "investment",
+    "depreciation",
+    "interest",
+    "running",
+    "staff",
+    "annual_without_grants",
+    "grants_total",
+    "annual_with_grants",
+)
+
+
 @dataclass(frozen=True)
 class CostResult:
     """The business case, per year unless named otherwise (kr)."""
@@ -100,17 +112,7 @@ class CostResult:
 
     def as_frame(self, lang: str = "sv") -> pd.DataFrame:
         """The result as a two-column table (item, kr) in reading order."""
-        sv = lang == "sv"
-        items = [
-            ("Investering" if sv else "Investment", self.investment),
-            ("Avskrivning per år" if sv else "Depreciation per year", self.depreciation),
-            ("Ränta per år" if sv else "Interest per year", self.interest),
-            ("Driftkostnad per år" if sv else "Running costs per year", self.running),
-            ("Personal per år" if sv else "Staff per year", self.staff),
-            ("Årskostnad utan bidrag" if sv else "Annual cost without grants", self.annual_without_grants),
-            ("Bidrag totalt" if sv else "Grants in total", self.grants_total),
-            ("Årskostnad med bidrag" if sv else "Annual cost with grants", self.annual_with_grants),
-        ]
+        items = [(t(f"cost_item.{a}", lang), getattr(self, a)) for a in _FRAME_ITEMS]
         return pd.DataFrame(items, columns=["item", "kr"])
 
 
@@ -142,30 +144,30 @@ def business_case(inputs: CostInputs) -> CostResult:
 
 def financing_split(inputs: CostInputs, lang: str = "sv") -> pd.DataFrame:
     """Who pays the investment: financier, kr, share of the investment (0..1); a row for the uncovered
-    remainder when grants fall short. Ready for a bar or pie chart."""
+    remainder when grants fall short (catalog: cost.not_covered). Ready for a bar or pie chart."""
     inv = inputs.investment
     rows = [(who, float(kr)) for who, kr in inputs.grants.items()]
     rest = inv - inputs.grants_total
     if rest > 0.5:  # ignore rounding crumbs below 1 kr
-        rows.append((NOT_COVERED if lang == "sv" else NOT_COVERED_EN, rest))
+        rows.append((t("cost.not_covered", lang), rest))
     df = pd.DataFrame(rows, columns=["financier", "kr"])
     df["share"] = df["kr"] / inv if inv > 0 else np.nan
     return df
 
 
-# Items compared by `compare`: (attribute on CostInputs or CostResult, sv label, en label).
-_COMPARE_ITEMS: tuple[tuple[str, str, str], ...] = (
-    ("building", "Byggkostnad", "Building work"),
-    ("equipment", "Inventarier", "Equipment"),
-    ("investment", "Investering", "Investment"),
-    ("years", "Avskrivningstid (år)", "Depreciation period (years)"),
-    ("rate", "Ränta", "Interest rate"),
-    ("running", "Driftkostnad per år", "Running costs per year"),
-    ("fte", "Personal (årsarbeten)", "Staff (FTE)"),
-    ("staff", "Personal per år", "Staff per year"),
-    ("grants_total", "Bidrag totalt", "Grants in total"),
-    ("annual_without_grants", "Årskostnad utan bidrag", "Annual cost without grants"),
-    ("annual_with_grants", "Årskostnad med bidrag", "Annual cost with grants"),
+# Items compared by `compare`: attributes on CostInputs or CostResult (labels in the catalog: cost_item.<attribute>).
+_COMPARE_ITEMS: tuple[str, ...] = (
+    "building",
+    "equipment",
+    "investment",
+    "years",
+    "rate",
+    "running",
+    "fte",
+    "staff",
+    "grants_total",
+    "annual_without_grants",
+    "annual_with_grants",
 )
 
 
@@ -174,10 +176,10 @@ def compare(pre: CostInputs, post: CostInputs, lang: str = "sv") -> pd.DataFrame
     the difference (post − pre) and the relative difference (NaN when pre is 0)."""
     rp, rq = business_case(pre), business_case(post)
     rows = []
-    for attr, sv, en in _COMPARE_ITEMS:
+    for attr in _COMPARE_ITEMS:
         a = getattr(rp, attr) if hasattr(rp, attr) else getattr(pre, attr)
         b = getattr(rq, attr) if hasattr(rq, attr) else getattr(post, attr)
-        rows.append((attr, sv if lang == "sv" else en, float(a), float(b)))
+        rows.append((attr, t(f"cost_item.{attr}", lang), float(a), float(b)))
     df = pd.DataFrame(rows, columns=["item_id", "item", "pre", "post"])
     df["difference"] = df["post"] - df["pre"]
     df["difference_pct"] = np.where(df["pre"] != 0, 100 * df["difference"] / df["pre"].where(df["pre"] != 0), np.nan)
@@ -221,11 +223,15 @@ FLISERYD_ANNUAL_COST = 100_000.0  # running + staff per year, paid by the kommun
 # period nor an interest rate: 20 years and 3 % are assumptions for the "without grants" view only.
 FLISERYD_ASSUMED_YEARS = 20.0
 FLISERYD_ASSUMED_RATE = 0.03
-FLISERYD_NOTE = (
-    "Utfall Fliseryd: färdigställd och utrustad lokal 545 333 kr (Regionförbundet 242 381, Häradssparbanken "
-    "200 000, Mönsterås kommun 102 952); kommunen betalar driften 100 000 kr/år (värme m.m. 30 000 + personal "
-    "0,2 åa 70 000). Fördelningen bygg/inventarier, avskrivningstid (20 år) och ränta (3 %) är antaganden."
-)
+
+
+def fliseryd_note(lang: str = "sv") -> str:
+    """The Fliseryd outcome and the assumptions behind its figures, in a language (catalog: cost.fliseryd_note)."""
+    return t("cost.fliseryd_note", lang)
+
+
+# The Swedish note, for app_pages/servicepoints.py until it calls fliseryd_note(lang) (wave 2).
+FLISERYD_NOTE = fliseryd_note("sv")
 
 FLISERYD_ACTUAL = CostInputs(
     building=FLISERYD_INVESTMENT,  # building/equipment split not reported: the total is entered as building

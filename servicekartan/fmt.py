@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import math
 
+from servicekartan.i18n import LANGS, catalog, lang_code
+
 NBSP = "\u00a0"
+
+# Python's "1,234.5" and "-" -> the language's thousands separator, decimal mark and minus sign (catalog: fmt.*).
+_NUMBER_STYLE: dict[str, dict[int, str]] = {
+    lang: str.maketrans(
+        {",": catalog(lang)["fmt.thousands"], ".": catalog(lang)["fmt.decimal"], "-": catalog(lang)["fmt.minus"]}
+    )
+    for lang in LANGS
+}
 
 
 def number(value: float | int | None, lang: str = "sv", decimals: int = 0, missing: str = "–") -> str:
@@ -17,11 +27,7 @@ def number(value: float | int | None, lang: str = "sv", decimals: int = 0, missi
         return missing
     if math.isnan(v) or math.isinf(v):
         return missing
-    s = f"{v:,.{decimals}f}"
-    if lang == "sv":
-        s = s.replace(",", NBSP).replace(".", ",")
-        s = s.replace("-", "\u2212")
-    return s
+    return f"{v:,.{decimals}f}".translate(_NUMBER_STYLE[lang_code(lang)])
 
 
 def percent(value: float | None, lang: str = "sv", decimals: int = 1, missing: str = "–") -> str:
@@ -43,7 +49,7 @@ def signed(value: float | None, lang: str = "sv", decimals: int = 0, missing: st
 
 def plotly_separators(lang: str) -> str:
     """Plotly's `separators` layout value: decimal mark then thousands mark."""
-    return ", " if lang == "sv" else ".,"
+    return catalog(lang)["fmt.plotly_separators"]
 
 
 # A Styler formats every cell in Python on every page view; above this many rows (the national village tables)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from servicekartan import paths
+from servicekartan import i18n, paths
 from servicekartan.costs import CostInputs, business_case
 from servicekartan.definitions import (
     QUALITY_MODELLED,
@@ -36,15 +36,16 @@ STATUSES = ("open", "planned", "closed")
 SEED_FILE = "servicepoints.json"
 
 # What a servicepunkt offers (the origin material's list for Fliseryd); free text is allowed too.
-OFFERED_SERVICES: dict[str, tuple[str, str]] = {
-    "meeting_place": ("Mötesplats", "Meeting place"),
-    "cafe": ("Enkelt kafé", "Simple café"),
-    "loan_computers": ("Lånedatorer för betalningar och information", "Loan computers for payments and information"),
-    "municipal_e_services": ("Kommunala e-tjänster", "Municipal e-services"),
-    "tourist_information": ("Turistinformation", "Tourist information"),
-    "e_commerce_home_delivery": ("E-handel via butiken med hemleverans", "E-commerce via the store with home delivery"),
-    "e_health": ("E-hälsa", "E-health functions"),
-}
+# Labels in the catalog: offered.<id>.
+OFFERED_SERVICES: tuple[str, ...] = (
+    "meeting_place",
+    "cafe",
+    "loan_computers",
+    "municipal_e_services",
+    "tourist_information",
+    "e_commerce_home_delivery",
+    "e_health",
+)
 
 REGISTER_COLUMNS: tuple[str, ...] = (
     "servicepoint_id",
@@ -142,8 +143,7 @@ def parse_financing(text: object) -> dict[str, float]:
 
 def offered_labels(text: object, lang: str = "sv") -> list[str]:
     """Offered-service ids -> labels in a language (free-text items pass through)."""
-    i = 0 if lang == "sv" else 1
-    return [OFFERED_SERVICES[s][i] if s in OFFERED_SERVICES else s for s in split_list(text)]
+    return [i18n.t(f"offered.{s}", lang) if s in OFFERED_SERVICES else s for s in split_list(text)]
 
 
 # ------------------------------------------------------------------------------------------ register
@@ -225,31 +225,9 @@ def _check_entry(raw: Mapping[str, object]) -> list[str]:
 # ------------------------------------------------------------------------------------------ planned
 
 
-_MSG: dict[str, tuple[str, str]] = {
-    "village_missing": ("Välj en by.", "Choose a village."),
-    "village_unknown": ("Okänd by: {v}.", "Unknown village: {v}."),
-    "name_missing": ("Ange ett namn.", "Enter a name."),
-    "name_bad": (
-        "Namnet får vara högst 120 tecken och inte innehålla ';' eller '='.",
-        "The name may have at most 120 characters and no ';' or '='.",
-    ),
-    "type_unknown": ("Okänd servicetyp: {v}.", "Unknown service type: {v}."),
-    "item_bad": (
-        "'{v}' får inte innehålla ';' eller '=' (högst 120 tecken).",
-        "'{v}' may not contain ';' or '=' (at most 120 characters).",
-    ),
-    "year_bad": ("Året {v} ligger utanför 1990–2100.", "The year {v} is outside 1990–2100."),
-    "amount_bad": ("{v} måste vara ett tal ≥ 0.", "{v} must be a number ≥ 0."),
-    "duplicate": (
-        "Det finns redan en servicepunkt med namnet {v} i byn.",
-        "There is already a servicepunkt called {v} in the village.",
-    ),
-}
-
-
 def _msg(code: str, lang: str, v: object = "") -> str:
-    sv, en = _MSG[code]
-    return (sv if lang == "sv" else en).format(v=v)
+    """An input problem in a language (catalog: servicepoint_msg.<code>); `v` is the offending value."""
+    return i18n.t(f"servicepoint_msg.{code}", lang, v=v)
 
 
 def _ok_item(s: str) -> bool:

@@ -211,7 +211,7 @@ def servicepoint_effect(ctx: Context) -> Slide:
                 textposition="outside",
             )
         )
-    title = f"{sp['name']}: {'avstånd före och efter öppningen' if ctx.lang == 'sv' else 'distance before and after opening'} ({opened})"
+    title = t("slide.servicepoint_effect", ctx.lang, name=sp["name"], year=opened)
     fig.update_yaxes(title="km", gridcolor="#eee", rangemode="tozero")
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.15})
     fig = charts.base_layout(fig, title, ctx.lang, height=620)
@@ -228,7 +228,7 @@ def financing(ctx: Context) -> Slide:
     title = t("financing_split", ctx.lang) + " — Servicepunkt Fliseryd"
     fig = charts.financing_bars(split, title, ctx.lang)
     fig.update_layout(height=420)
-    return Slide("financing", title, fig, ("servicepoints",), note=costs.FLISERYD_NOTE if ctx.lang == "sv" else "")
+    return Slide("financing", title, fig, ("servicepoints",), note=costs.fliseryd_note(ctx.lang))
 
 
 KINDS.update({"target_broadband": target_broadband, "servicepoint_effect": servicepoint_effect, "financing": financing})

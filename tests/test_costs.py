@@ -53,7 +53,7 @@ def test_worked_example_without_grants():
 def test_financing_split_names_the_uncovered_rest():
     inp = C.CostInputs(building=500_000, grants={"Region": 200_000})
     split = C.financing_split(inp, lang="en")
-    assert split["financier"].tolist() == ["Region", C.NOT_COVERED_EN]
+    assert split["financier"].tolist() == ["Region", "Not covered by grants (own funds/loan)"]
     assert split["kr"].tolist() == [200_000, 300_000] and split["share"].tolist() == [0.4, 0.6]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -30,6 +31,21 @@ def test_default_deck_for_monsteras(ctx):
     assert list(pop.x) == [5186, 2322, 1412, 716, 377]
     dist = next(s for s in built if s.kind == "village_distances")
     assert "Fliseryd" in dist.title and dist.modelled
+
+
+def test_financing_slide_carries_the_fliseryd_note_in_both_languages(ctx):
+    sv = slides.build("financing", ctx)
+    en = slides.build("financing", replace(ctx, lang="en"))
+    assert sv.note.startswith("Utfall Fliseryd: färdigställd och utrustad lokal 545 333 kr")
+    assert en.note.startswith("Fliseryd outcome: finished and equipped premises 545,333 kr")  # was "" in English
+    assert "assumptions" in en.note and "antaganden" in sv.note
+
+
+def test_servicepoint_slide_title_in_both_languages(ctx):
+    sv = slides.build("servicepoint_effect", ctx)
+    en = slides.build("servicepoint_effect", replace(ctx, lang="en"))
+    assert sv.title == "Servicepunkt Fliseryd: avstånd före och efter öppningen (2014)", sv.title
+    assert en.title == "Servicepunkt Fliseryd: distance before and after opening (2014)", en.title
 
 
 def test_parse_deck_keeps_known_kinds_and_reports_unknown():
