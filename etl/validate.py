@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from servicekartan import geo
-from servicekartan.catalog import KEYS
+from servicekartan.datasets import KEYS
+
+# dataset -> the datasets its codes are checked against (when built in the same run): an ordering edge of the build
+REFERENCES: dict[str, tuple[str, ...]] = {
+    "villages": ("regions",),
+    "services": ("regions",),
+    "population": ("villages",),
+    "village_access": ("villages", "services"),
+}
 
 
 class ValidationError(RuntimeError):
