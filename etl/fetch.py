@@ -19,11 +19,14 @@ from typing import TextIO
 
 import pandas as pd
 
+from etl.build import BuildOrderError, build
 from etl.fetchers import FETCHERS, SOURCES, Fetcher
 from etl.fetchers.spec import FetchContext, Options, status_frame
 from etl.progress import Progress, fmt_bytes, fmt_duration
 from etl.raw import RawStore
 from etl.sources.http import Clock, Session, SystemClock, TransientError
+from etl.sources.overpass import LAN_ISO
+from etl.validate import ValidationError
 from servicekartan import paths
 from servicekartan.catalog import DatasetError
 
@@ -185,12 +188,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `python -m etl fetch` with parsed arguments: 0 when every unit succeeded, 1 when any failed, 2 on bad options."""
     out = out or sys.stderr
-    if args.county is not None:
-        from etl.sources.overpass import LAN_ISO
-
-        if args.county not in LAN_ISO:
-            print(f"--county must be one of the 21 län codes ({', '.join(LAN_ISO)}), not {args.county!r}", file=out)
-            return 2
+    if args.county is not None and args.county not in LAN_ISO:
+        print(f"--county must be one of the 21 län codes ({', '.join(LAN_ISO)}), not {args.county!r}", file=out)
+        return 2
     options = Options(county=args.county, since=args.since, refresh=args.refresh, max_age_days=args.max_age_days)
     try:
         run = run_fetch(args.source, options, out=out, debug=args.debug)
@@ -200,12 +200,9 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if not run.ok:
         return 1
     if args.build:
-        from etl.build import build
-        from etl.validate import ValidationError
-
         try:
             build(out=out)
-        except (ValidationError, DatasetError) as exc:
+        except (ValidationError, DatasetError, BuildOrderError) as exc:
             print(f"\nbuild failed: {exc}", file=out)
             return 1
     return 0
