@@ -20,6 +20,7 @@ import pandas as pd
 from etl.progress import Progress
 from etl.raw import RawItem, RawStore, read_raw, request_key, unit_manifests
 from etl.sources.http import Fetched, Session
+from servicekartan.datasets import columns
 
 
 def scope_unit(county: str | None, since: int | None, base: str = "all") -> str:
@@ -146,6 +147,4 @@ class Fetcher:
 
 def status_frame(fetchers: list[Fetcher] | tuple[Fetcher, ...]) -> pd.DataFrame:
     """The data status of the given fetchers, one row each (columns of the `data_status` dataset)."""
-    from servicekartan.datasets import columns
-
     return pd.DataFrame([f.status() for f in fetchers], columns=list(columns("data_status")))
