@@ -8,7 +8,8 @@ in order. Swedish and English column labels live in `servicekartan.i18n`, keyed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -94,18 +95,30 @@ COLUMNS: dict[str, Column] = {
     "raw_files": Column(_i64, "Raw response files kept in data/raw", "files"),
     "units": Column(_str, "Fetched units (e.g. län codes, KPI ids), comma-separated"),
     "licence": Column(_str, "Licence of the source"),
+    # targets (an editable CSV registry, servicekartan.targets; not built by the ETL)
+    "target_id": Column(_str, "Target id"),
+    "direction": Column(_str, "at_least or at_most"),
+    "scope": Column(_str, "national, regional, local, example or user"),
+    "name_sv": Column(_str, "Name in Swedish"),
+    "name_en": Column(_str, "Name in English"),
 }
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A processed dataset: its columns in order, its key and its licence default."""
+    """A dataset: its columns in order, its key, its licence default and (rarely) narrower column descriptions."""
 
     name: str
     columns: tuple[str, ...]
     key: tuple[str, ...]
     description: str
     licence: str = ""
+    docs: Mapping[str, str] = field(default_factory=dict)  # column -> description where this dataset says more
+
+    def doc(self, column: str) -> tuple[str, str]:
+        """(description, unit) of one of its columns."""
+        desc, unit = column_doc(column)
+        return self.docs.get(column, desc), unit
 
     @property
     def schema(self) -> pa.Schema:
@@ -226,6 +239,44 @@ DATASETS: dict[str, DatasetSpec] = {
             "Per online source: observed (fetched raw data present) or seed/modelled, and when",
             "CC0",
         ),
+        # The target registry: an editable CSV (data/seed/targets.csv + uploads), read and validated by
+        # servicekartan.targets; described here so its upload help reads the same descriptions.
+        DatasetSpec(
+            "targets",
+            (
+                "target_id",
+                "indicator_id",
+                "value",
+                "unit",
+                "year",
+                "direction",
+                "kind",
+                "area_code",
+                "scope",
+                "name_sv",
+                "name_en",
+                "source",
+                "note",
+            ),
+            ("target_id",),
+            "Targets per indicator and area (editable text file, not code)",
+            "CC0",
+            docs={
+                "target_id": "unique id, letters/digits/_ - . (max 64), e.g. broadband_2020_95",
+                "indicator_id": "indicator the target is measured on, e.g. broadband_100, share_beyond_25km_atm",
+                "value": "target value in the indicator's unit (decimal point or comma)",
+                "unit": "unit of the value, e.g. % (free text; default empty)",
+                "year": "target year, 1990–2100",
+                "direction": "at_least (value must reach or exceed) or at_most (must not exceed)",
+                "kind": "by_year (reach by the year; default) or from_year (a standing requirement from the year on)",
+                "area_code": "00 Sverige (default), 2-digit län or 4-digit kommun code",
+                "scope": "national, regional, local, example or user (default user for uploads)",
+                "name_sv": "name in Swedish (default: the target_id)",
+                "name_en": "name in English (default: the Swedish name)",
+                "source": "where the target comes from (law, strategy, programme)",
+                "note": "anything a reader should know (approximations, what the indicator measures)",
+            },
+        ),
     )
 }
 
@@ -235,8 +286,10 @@ def columns(name: str) -> tuple[str, ...]:
     return DATASETS[name].columns
 
 
-def column_doc(column: str) -> tuple[str, str]:
-    """(description, unit) of a column; ("", "") for a column no dataset declares."""
+def column_doc(column: str, dataset: str | None = None) -> tuple[str, str]:
+    """(description, unit) of a column (as `dataset` describes it, when given); ("", "") for an unknown column."""
+    if dataset is not None:
+        return DATASETS[dataset].doc(column)
     c = COLUMNS.get(column)
     return (c.description, c.unit) if c else ("", "")
 

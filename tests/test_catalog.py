@@ -92,3 +92,24 @@ def test_failed_write_keeps_old_file(tmp_data, monkeypatch):
         catalog.write(ds)
     assert path.read_bytes() == before
     assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_one_description_per_dataset_feeds_schemas_keys_and_docs():
+    from servicekartan import datasets, downloads
+
+    for name, spec in datasets.DATASETS.items():
+        assert set(spec.key) <= set(spec.columns) and len(set(spec.columns)) == len(spec.columns), name
+        assert catalog.SCHEMAS[name].names == list(spec.columns) and catalog.KEYS[name] == spec.key
+    assert catalog.SCHEMAS["services"].field("opened").type == "int64"
+    assert datasets.columns("services") == (
+        "service_id", "service_type", "name", "lat", "lon", "x", "y",
+        "municipality_code", "opened", "closed", "source", "quality",
+    )  # fmt: skip
+    assert catalog.KEYS["village_access"] == ("village_id", "year", "service_type")
+    assert downloads.COLUMN_DOCS["distance_km"] == (
+        "Straight-line distance to the nearest service, computed in SWEREF 99 TM",
+        "km",
+    )
+    # a dataset may describe a shared column more narrowly (the targets registry's upload help)
+    assert datasets.column_doc("year", "targets") == ("target year, 1990–2100", "")
+    assert datasets.column_doc("year") == ("Year", "") and datasets.column_doc("nope") == ("", "")
