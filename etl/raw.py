@@ -22,7 +22,7 @@ from typing import Any
 
 from etl.sources.http import USER_AGENT, Clock, Fetched, SystemClock
 from servicekartan import paths
-from servicekartan.catalog import DatasetCorrupt, atomic_write_bytes
+from servicekartan.catalog import DatasetError, atomic_write_bytes
 
 LOCK_SUFFIX = ".lock.json"
 UNIT_MANIFEST = "_unit.json"
@@ -235,7 +235,7 @@ def read_raw(source: str, dataset: str) -> list[RawItem]:
                 continue
             body = unit / lock["file"]
             if not _body_ok(body, lock):
-                raise DatasetCorrupt(
+                raise DatasetError(
                     f"raw file {body} does not match the sha256 in its lock file; fetch it again with: "
                     f"python -m etl fetch --source {source} --refresh"
                 )

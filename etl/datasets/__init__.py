@@ -32,7 +32,11 @@ class Inputs(Mapping[str, pd.DataFrame]):
         self._provenance = dict(provenance)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        return self._frames[name]
+        try:
+            return self._frames[name]
+        except KeyError:
+            have = ", ".join(self._frames) or "none"
+            raise KeyError(f"{name!r} is not among the builder's declared INPUTS ({have}): add it to INPUTS") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._frames)
