@@ -195,3 +195,16 @@ def test_no_etl_module_over_500_lines():
         str(p.relative_to(root)): len(p.read_text(encoding="utf-8").splitlines()) for p in (root / "etl").rglob("*.py")
     }
     assert {p: n for p, n in sizes.items() if n > 500} == {}
+
+
+def test_dashboard_builds_missing_data_on_first_start(tmp_path, monkeypatch):
+    """dashboard.py (the composition root) builds data/processed when it is missing, then shows the page."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    built = sorted(p.stem for p in (tmp_path / "processed").glob("*.parquet"))
+    assert built == sorted(builders())
+    assert catalog.read("data_status")["status"].tolist() == ["seed", "seed", "seed", "modelled"]
