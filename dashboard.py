@@ -1,13 +1,27 @@
-"""Servicekartan entry point: page config, language, shared sidebar and navigation. Nothing else."""
+"""Servicekartan entry point (composition root): page config, data built, language, shared sidebar, navigation.
+
+The one place where the app meets the ETL: `servicekartan` never imports `etl`; the build writes every
+dataset (including `data_status`, which the sidebar shows) and the app reads them through the catalog.
+"""
 
 import streamlit as st
 
+from etl.build import BuildOrderError, ensure_built, missing
+from etl.validate import ValidationError
 from servicekartan import ui
+from servicekartan.catalog import DatasetError
 from servicekartan.i18n import t
 
 st.set_page_config(page_title="Servicekartan", page_icon="🗺️", layout="wide")
 
 lang = ui.lang()
+if missing():  # first start (or a dataset deleted): build from the embedded snapshot, offline
+    with st.spinner(t("building_data", lang)):
+        try:
+            ensure_built()
+        except (ValidationError, DatasetError, BuildOrderError) as exc:  # say so; never a traceback
+            st.error(f"{t('data_error', lang)}: {exc}", icon="🚫")
+            st.stop()
 PAGES = [
     st.Page(
         "app_pages/overview.py",

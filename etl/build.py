@@ -1,45 +1,93 @@
-"""Offline build: data/seed (+ data/raw when present) -> validated data/processed/*.parquet."""
+"""Offline build: data/seed (+ data/raw when present) -> validated data/processed/*.parquet, in an order derived from INPUTS."""
 
 from __future__ import annotations
 
-import importlib
+import graphlib
 import sys
 import time
+from collections.abc import Iterable, Mapping
+from types import ModuleType
 from typing import TextIO
 
 import pandas as pd
 
-from etl.validate import ValidationError, check_dataset
+from etl import datasets as builders_pkg
+from etl.datasets import Inputs
+from etl.validate import REFERENCES, ValidationError, check_dataset
 from servicekartan import catalog, paths
-
-# Build order: each step may read the datasets written before it through the catalog.
-STEPS: tuple[str, ...] = (
-    "regions",
-    "villages",
-    "population",
-    "servicepoints",
-    "services",
-    "village_access",
-    "indicators",
-)
+from servicekartan.catalog import Provenance
 
 
-def build(steps: tuple[str, ...] = STEPS, out: TextIO = sys.stderr) -> dict[str, bool]:
-    """Run every step, validate, write atomically; returns {dataset: written?}. Raises on failure."""
+class BuildOrderError(ValueError):
+    """The declared INPUTS do not form a buildable order: a cycle, or an input no builder produces."""
+
+
+def build_order(deps: Mapping[str, Iterable[str]], wanted: Iterable[str] | None = None) -> list[str]:
+    """Datasets in an order where each comes after its inputs; `wanted` (default all) plus everything it needs.
+
+    `deps` maps each dataset to the datasets it reads. Ties are broken by name, so the order is stable.
+    Raises BuildOrderError naming the missing input (and who needs it) or the datasets of a cycle.
+    """
+    deps = {n: tuple(d) for n, d in deps.items()}
+    todo = list(wanted if wanted is not None else deps)
+    needed: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        if name not in deps:
+            who = sorted(n for n, d in deps.items() if name in d)
+            by = f" (an input of {', '.join(who)})" if who else ""
+            raise BuildOrderError(f"no builder produces dataset {name!r}{by}: add etl/datasets/{name}.py or fix INPUTS")
+        needed.add(name)
+        todo.extend(deps[name])
+    sorter = graphlib.TopologicalSorter({n: deps[n] for n in needed})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        raise BuildOrderError("dataset inputs form a cycle: " + " -> ".join(cycle)) from exc
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def _graph(modules: Mapping[str, ModuleType]) -> dict[str, tuple[str, ...]]:
+    """Builder INPUTS, plus (ordering only) the datasets each is validated against when both are built."""
+    deps = {n: tuple(m.INPUTS) for n, m in modules.items()}
+    for name, refs in REFERENCES.items():
+        if name in deps:
+            deps[name] = (*deps[name], *(r for r in refs if r in deps and r not in deps[name]))
+    return deps
+
+
+def build(names: Iterable[str] | None = None, out: TextIO = sys.stderr) -> dict[str, bool]:
+    """Build the named datasets (default: all) and what they need, validate, write atomically.
+
+    Returns {dataset: written?} (False: the file already held exactly this). Raises on failure.
+    """
+    modules = builders_pkg.builders()
+    deps = _graph(modules)
+    order = build_order(deps, names)
     paths.processed_dir().mkdir(parents=True, exist_ok=True)
     frames: dict[str, pd.DataFrame] = {}
+    provenance: dict[str, Provenance] = {}
     written: dict[str, bool] = {}
     t_all = time.perf_counter()
-    for i, name in enumerate(steps, 1):
+    for i, name in enumerate(order, 1):
         t0 = time.perf_counter()
-        print(f"[{i}/{len(steps)}] {name} …", end="", file=out, flush=True)
-        module = importlib.import_module(f"etl.steps.{name}")
-        ds = module.build()
+        print(f"[{i}/{len(order)}] {name} …", end="", file=out, flush=True)
+        module = modules[name]
+        inputs = Inputs({n: frames[n] for n in module.INPUTS}, {n: provenance[n] for n in module.INPUTS})
+        ds = module.build(inputs)
         errors = check_dataset(ds.name, ds.frame, frames)
         if errors:
             print(" FAILED", file=out)
             raise ValidationError("; ".join(errors))
-        frames[ds.name] = ds.frame
+        frames[ds.name], provenance[ds.name] = ds.frame, ds.provenance
         written[ds.name] = catalog.write(ds)
         state = "written" if written[ds.name] else "unchanged"
         print(f" {len(ds.frame):,} rows, {state} ({time.perf_counter() - t0:.1f} s)", file=out, flush=True)
@@ -47,7 +95,14 @@ def build(steps: tuple[str, ...] = STEPS, out: TextIO = sys.stderr) -> dict[str,
     return written
 
 
-def ensure_built() -> None:
-    """Build if any dataset is missing (used by the app on first start)."""
-    if not all(catalog.exists(s) for s in STEPS):
-        build()
+def missing() -> list[str]:
+    """The datasets a full build writes that data/processed lacks."""
+    return [n for n in builders_pkg.builders() if not catalog.exists(n)]
+
+
+def ensure_built(out: TextIO = sys.stderr) -> bool:
+    """Build if any dataset is missing (the app calls this on start); True when it built."""
+    if not missing():
+        return False
+    build(out=out)
+    return True

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from servicekartan import geo
-from servicekartan.catalog import KEYS
+from servicekartan.access import METHOD_ESTIMATE, METHOD_NETWORK, METHODS
+from servicekartan.datasets import KEYS
+from servicekartan.definitions import ACCESS_YEARS, QUALITY_MODELLED, QUALITY_OBSERVED, SERVICE_TYPE_IDS
+
+# dataset -> the datasets its codes are checked against (when built in the same run): an ordering edge of the build
+REFERENCES: dict[str, tuple[str, ...]] = {
+    "villages": ("regions",),
+    "services": ("regions",),
+    "population": ("villages",),
+    "village_access": ("villages", "services"),
+}
 
 
 class ValidationError(RuntimeError):
@@ -62,11 +73,6 @@ def check_dataset(name: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame]) 
 
 def check_village_access(df: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> list[str]:
     """Complete grid, known types/methods, no inf, NaN road values exactly where there is no road answer."""
-    import numpy as np
-
-    from servicekartan.access import METHOD_ESTIMATE, METHOD_NETWORK, METHODS
-    from servicekartan.definitions import ACCESS_YEARS, QUALITY_MODELLED, QUALITY_OBSERVED, SERVICE_TYPE_IDS
-
     errors: list[str] = []
     if not len(df):
         return ["village_access: empty"]

@@ -14,130 +14,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from servicekartan import paths
+from servicekartan import datasets, paths
 
 REBUILD_COMMAND = "python -m etl build"
 META_KEY = b"servicekartan"
 
-_str = pa.string()
-_f64 = pa.float64()
-_i64 = pa.int64()
-
-SCHEMAS: dict[str, pa.Schema] = {
-    "regions": pa.schema([("code", _str), ("name", _str), ("level", _str), ("parent_code", _str)]),
-    "villages": pa.schema(
-        [
-            ("village_id", _str),
-            ("name", _str),
-            ("kind", _str),
-            ("municipality_code", _str),
-            ("county_code", _str),
-            ("lat", _f64),
-            ("lon", _f64),
-            ("x", _f64),
-            ("y", _f64),
-            ("area_ha", _f64),
-        ]
-    ),
-    "population": pa.schema(
-        [
-            ("area_code", _str),
-            ("year", _i64),
-            ("level", _str),
-            ("population", _f64),
-            ("source", _str),
-        ]
-    ),
-    "services": pa.schema(
-        [
-            ("service_id", _str),
-            ("service_type", _str),
-            ("name", _str),
-            ("lat", _f64),
-            ("lon", _f64),
-            ("x", _f64),
-            ("y", _f64),
-            ("municipality_code", _str),
-            ("opened", _i64),
-            ("closed", _i64),
-            ("source", _str),
-            ("quality", _str),
-        ]
-    ),
-    "village_access": pa.schema(
-        [
-            ("village_id", _str),
-            ("year", _i64),
-            ("service_type", _str),
-            ("nearest_service_id", _str),
-            ("distance_km", _f64),
-            ("road_km", _f64),
-            ("minutes", _f64),
-            ("method", _str),
-            ("quality", _str),
-        ]
-    ),
-    "indicators": pa.schema(
-        [
-            ("area_code", _str),
-            ("year", _i64),
-            ("indicator_id", _str),
-            ("level", _str),
-            ("value", _f64),
-            ("unit", _str),
-            ("source", _str),
-            ("quality", _str),
-        ]
-    ),
-    # Servicepunkt register: lists joined with ";", financing as "financier=kr;…" (servicekartan.servicepoints).
-    "servicepoints": pa.schema(
-        [
-            ("servicepoint_id", _str),
-            ("village_id", _str),
-            ("name", _str),
-            ("municipality_code", _str),
-            ("status", _str),
-            ("agreement_date", _str),
-            ("opened", _i64),
-            ("closed", _i64),
-            ("opened_note", _str),
-            ("host", _str),
-            ("offered", _str),
-            ("service_types", _str),
-            ("service_types_note", _str),
-            ("partners", _str),
-            ("investment", _f64),
-            ("financing", _str),
-            ("grants_total", _f64),
-            ("running_cost", _f64),
-            ("staff_fte", _f64),
-            ("staff_cost", _f64),
-            ("annual_cost", _f64),
-            ("annual_cost_payer", _str),
-            ("lat", _f64),
-            ("lon", _f64),
-            ("x", _f64),
-            ("y", _f64),
-            ("source", _str),
-            ("note", _str),
-            ("quality", _str),
-        ]
-    ),
-}
-
-KEYS: dict[str, tuple[str, ...]] = {
-    "regions": ("code",),
-    "villages": ("village_id",),
-    "population": ("area_code", "year"),
-    "services": ("service_id",),
-    "village_access": ("village_id", "year", "service_type"),
-    "indicators": ("area_code", "year", "indicator_id"),
-    "servicepoints": ("servicepoint_id",),
-}
+# Read from the one description per dataset (servicekartan.datasets).
+SCHEMAS: dict[str, pa.Schema] = datasets.SCHEMAS
+KEYS: dict[str, tuple[str, ...]] = datasets.KEYS
 
 
 class DatasetError(RuntimeError):
-    """A dataset is missing, unreadable or does not match its schema; the message says how to fix it."""
+    """A dataset cannot be used; the message names the file and how to fix it. Catch the subclasses to tell why."""
+
+
+class DatasetMissing(DatasetError):
+    """The dataset's file does not exist (not built yet): building it is the fix."""
+
+
+class DatasetCorrupt(DatasetError):
+    """The file exists but is unreadable, lacks its provenance metadata or lacks schema columns."""
 
 
 @dataclass
@@ -241,15 +137,15 @@ def write(ds: Dataset, directory: Path | None = None) -> bool:
     return True
 
 
-def _fail(name: str, path: Path, why: str) -> DatasetError:
-    return DatasetError(f"Dataset '{name}' at {path} {why}. Rebuild it with: {REBUILD_COMMAND}")
+def _fail(name: str, path: Path, why: str, cls: type[DatasetError] = DatasetCorrupt) -> DatasetError:
+    return cls(f"Dataset '{name}' at {path} {why}. Rebuild it with: {REBUILD_COMMAND}")
 
 
 def read_metadata(name: str, path: Path | None = None) -> dict:
     """The provenance dict stored in a dataset's Parquet metadata."""
     path = path or dataset_path(name)
     if not path.exists():
-        raise _fail(name, path, "is missing")
+        raise _fail(name, path, "is missing", DatasetMissing)
     try:
         schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -264,7 +160,7 @@ def read(name: str, path: Path | None = None, columns: list[str] | None = None) 
     """Read a dataset; a missing, corrupt or schema-less file raises DatasetError naming the fix."""
     path = path or dataset_path(name)
     if not path.exists():
-        raise _fail(name, path, "is missing")
+        raise _fail(name, path, "is missing", DatasetMissing)
     try:
         table = pq.read_table(path, columns=columns)
     except Exception as exc:

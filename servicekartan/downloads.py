@@ -11,51 +11,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from servicekartan.datasets import COLUMNS
 from servicekartan.definitions import COUNTRY_CODE
 from servicekartan.views import area_mask, latest_population
 
 # Datasets offered for download, in menu order.
 DOWNLOADABLE: tuple[str, ...] = ("villages", "village_access", "indicators", "services", "population", "regions")
 
-# Column -> (description, unit). One place for the README of every download.
-COLUMN_DOCS: dict[str, tuple[str, str]] = {
-    "village_id": ("SCB code of the tätort (e.g. 0861TB103) or småort", ""),
-    "name": ("Name", ""),
-    "kind": ("tatort (≥200 inhabitants) or smaort (50–199)", ""),
-    "municipality_code": ("Kommun code (4 digits, SCB)", ""),
-    "county_code": ("Län code (2 digits, SCB)", ""),
-    "lat": ("Latitude, WGS 84", "degrees"),
-    "lon": ("Longitude, WGS 84", "degrees"),
-    "x": ("Easting, SWEREF 99 TM (EPSG:3006)", "m"),
-    "y": ("Northing, SWEREF 99 TM (EPSG:3006)", "m"),
-    "area_ha": ("Land area of the tätort", "ha"),
-    "population": ("Inhabitants (31 December of the year)", "persons"),
-    "year": ("Year", ""),
-    "service_type": (
-        "Service type id (grocery, fuel, pharmacy, parcel, atm, cash_deposit, payment, health, school)",
-        "",
-    ),
-    "nearest_service_id": ("Id of the nearest active service point of the type (empty: none exists)", ""),
-    "distance_km": ("Straight-line distance to the nearest service, computed in SWEREF 99 TM", "km"),
-    "road_km": ("Road distance: network shortest path, or straight line × circuity factor (method says which)", "km"),
-    "minutes": ("Travel time by car: network, or road_km at an assumed average speed (method says which)", "min"),
-    "method": ("How road_km and minutes were obtained: network, estimate or unreachable", ""),
-    "quality": ("observed (from a source) or modelled (estimated by Servicekartan's stated rule)", ""),
-    "service_id": (
-        "Service point id: osm:<id> (OpenStreetMap), model:<type>:<village> (modelled), sp:<id> (servicepunkt)",
-        "",
-    ),
-    "opened": ("Year the service opened (empty: unknown / before the data)", ""),
-    "closed": ("Year the service closed (empty: still open / unknown)", ""),
-    "source": ("Source of the row", ""),
-    "area_code": ("Area code: 00 Sverige, 2-digit län, 4-digit kommun, or village id", ""),
-    "level": ("country, county, municipality or village", ""),
-    "indicator_id": ("Indicator id (see the method page)", ""),
-    "value": ("Indicator value (see unit)", ""),
-    "unit": ("Unit of value", ""),
-    "code": ("Area code", ""),
-    "parent_code": ("Code of the area above", ""),
-}
+# Column -> (description, unit) for the README of every download, read from the dataset descriptions.
+COLUMN_DOCS: dict[str, tuple[str, str]] = {c: (col.description, col.unit) for c, col in COLUMNS.items()}
 
 DEFINITIONS = """\
 - Tätort: a continuous built-up area with at least 200 inhabitants (SCB).

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from servicekartan import catalog
-from servicekartan.catalog import Dataset, DatasetError, Provenance
+from servicekartan.catalog import Dataset, DatasetCorrupt, DatasetError, DatasetMissing, Provenance
 
 
 @pytest.fixture()
@@ -50,14 +50,31 @@ def test_corrupt_file_names_file_and_command(tmp_data):
     catalog.write(_regions())
     path = tmp_data / "processed" / "regions.parquet"
     path.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(DatasetError) as err:
-        catalog.read("regions")
-    assert str(path) in str(err.value) and "python -m etl build" in str(err.value)
+    for read in (catalog.read, catalog.read_metadata):
+        with pytest.raises(DatasetCorrupt) as err:
+            read("regions")
+        assert str(path) in str(err.value) and "python -m etl build" in str(err.value)
+        assert isinstance(err.value, DatasetError) and not isinstance(err.value, DatasetMissing)
 
 
 def test_missing_file(tmp_data):
-    with pytest.raises(DatasetError, match="is missing.*python -m etl build"):
-        catalog.read("villages")
+    for read in (catalog.read, catalog.read_metadata, catalog.provenance):
+        with pytest.raises(DatasetMissing, match="is missing.*python -m etl build") as err:
+            read("villages")
+        assert isinstance(err.value, DatasetError) and not isinstance(err.value, DatasetCorrupt)
+
+
+def test_schema_less_or_column_less_file_is_corrupt(tmp_data):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_data / "processed" / "regions.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"code": ["00"]}), path)  # no provenance metadata, no name/level/parent_code
+    with pytest.raises(DatasetCorrupt, match="has no provenance metadata"):
+        catalog.read_metadata("regions")
+    with pytest.raises(DatasetCorrupt, match=r"lacks columns \['name', 'level', 'parent_code'\]"):
+        catalog.read("regions")
 
 
 def test_failed_write_keeps_old_file(tmp_data, monkeypatch):
@@ -75,3 +92,24 @@ def test_failed_write_keeps_old_file(tmp_data, monkeypatch):
         catalog.write(ds)
     assert path.read_bytes() == before
     assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_one_description_per_dataset_feeds_schemas_keys_and_docs():
+    from servicekartan import datasets, downloads
+
+    for name, spec in datasets.DATASETS.items():
+        assert set(spec.key) <= set(spec.columns) and len(set(spec.columns)) == len(spec.columns), name
+        assert catalog.SCHEMAS[name].names == list(spec.columns) and catalog.KEYS[name] == spec.key
+    assert catalog.SCHEMAS["services"].field("opened").type == "int64"
+    assert datasets.columns("services") == (
+        "service_id", "service_type", "name", "lat", "lon", "x", "y",
+        "municipality_code", "opened", "closed", "source", "quality",
+    )  # fmt: skip
+    assert catalog.KEYS["village_access"] == ("village_id", "year", "service_type")
+    assert downloads.COLUMN_DOCS["distance_km"] == (
+        "Straight-line distance to the nearest service, computed in SWEREF 99 TM",
+        "km",
+    )
+    # a dataset may describe a shared column more narrowly (the targets registry's upload help)
+    assert datasets.column_doc("year", "targets") == ("target year, 1990–2100", "")
+    assert datasets.column_doc("year") == ("Year", "") and datasets.column_doc("nope") == ("", "")

@@ -23,15 +23,13 @@ from etl import build as build_mod
 from etl import fetch
 from etl.__main__ import main as etl_main
 from etl.fetch import Options, run_fetch
+from etl.fetchers import scb_population, scb_tatorter
 from etl.sources import overpass
-from etl.steps import scb_population, scb_tatorter
 from servicekartan import catalog
 from tests._fetch_support import V2, FakeClock, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
 
 OSM_BODY = own_fixture("overpass/kalmar_08.json")
-BASE_STEPS = tuple(
-    s for s in build_mod.STEPS if s in ("regions", "villages", "population", "servicepoints", "services")
-)
+BASE_STEPS = ("regions", "villages", "population", "servicepoints", "services")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +90,12 @@ def test_osm_fetch_saves_raw_with_lock_and_build_uses_observed(data, capsys, mon
     assert status.loc["services", "status"] == "observed" and status.loc["services", "raw_files"] == 1
     assert status.loc["services", "units"] == "08" and status.loc["indicators", "status"] == "seed"
 
-    build_mod.build(BASE_STEPS, out=io.StringIO())
+    build_mod.build((*BASE_STEPS, "data_status"), out=io.StringIO())
+    shown = catalog.read("data_status").set_index("dataset")  # what the app's sidebar reads
+    assert shown.loc["services", "status"] == "observed" and shown.loc["services", "retrieved"] == "2026-11-18"
+    assert shown.loc["services", "raw_files"] == 1 and shown.loc["services", "units"] == "08"
+    assert list(shown["status"]) == ["seed", "seed", "seed", "observed"]
+    assert catalog.provenance("data_status").retrieved == "2026-11-18"
     s = catalog.read("services")
     lan = s["municipality_code"].str[:2]
     grocery_08 = s[(lan == "08") & (s["service_type"] == "grocery")]

@@ -18,9 +18,9 @@ import pytest
 import responses
 
 from etl.fetch import Options, run_fetch
+from etl.fetchers import kolada_kpis
 from etl.sources import kolada
 from etl.sources.http import Session
-from etl.steps import kolada_kpis
 from tests._fetch_support import FakeClock, own_fixture
 
 BASE = "https://api.kolada.se/v3"

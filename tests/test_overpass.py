@@ -15,10 +15,10 @@ import pytest
 import responses
 
 from etl import seed
-from etl.fetch import RawItem
+from etl.fetchers import osm_services
+from etl.raw import RawItem
 from etl.sources import overpass
 from etl.sources.http import Session
-from etl.steps import osm_services
 from servicekartan import paths
 from tests._fetch_support import FakeClock, own_fixture
 

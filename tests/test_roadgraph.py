@@ -205,10 +205,10 @@ def test_etl_step_uses_the_road_graph_when_present(built_data, tmp_path, monkeyp
     leg = [np.hypot(mid[0] - f["x"], mid[1] - f["y"]), np.hypot(r["x"] - mid[0], r["y"] - mid[1])]
     edges = pd.DataFrame({"u": [1, 2], "v": [2, 3], "length_m": leg})
     roadgraph.write_graph(nodes, edges)
-    from etl.steps import village_access
+    from etl.datasets import from_catalog, village_access
     from etl.validate import check_dataset
 
-    ds = village_access.build()
+    ds = village_access.build(from_catalog(village_access.INPUTS))
     frames = {n: catalog.read(n) for n in ("villages", "services")}
     assert check_dataset("village_access", ds.frame, frames) == []
     a = ds.frame.set_index(["village_id", "year", "service_type"])

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from etl import seed
-from etl.steps.villages import transform as villages_transform
+from etl.datasets.villages import transform as villages_transform
 from servicekartan import catalog
 from servicekartan import servicepoints as SP
 from servicekartan.access import AccessModel

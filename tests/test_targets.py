@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl import seed
-from etl.steps.indicators import broadband_national
+from etl.datasets.indicators import broadband_national
 from servicekartan import targets as T
 
 

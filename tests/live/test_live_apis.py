@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from etl.fetchers import scb_population, scb_tatorter
 from etl.sources import kolada, overpass
 from etl.sources.http import Session
 from etl.sources.pxweb import PxWeb, TableRef
-from etl.steps import scb_population, scb_tatorter
 
 pytestmark = pytest.mark.live
 

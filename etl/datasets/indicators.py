@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from etl import seed
-from etl.steps import kolada_kpis
-from servicekartan import catalog
+from etl.fetchers import kolada_kpis
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import COUNTRY_CODE, QUALITY_OBSERVED
+from servicekartan.indicators import access_indicators
 
 NAME = "indicators"
-DEPENDS = ("regions", "villages", "population")
+INPUTS: tuple[str, ...] = ("villages", "population", "village_access")
 
 
 def broadband_national(raw: pd.DataFrame) -> pd.DataFrame:
@@ -59,14 +61,11 @@ def tatort_totals(villages: pd.DataFrame, population: pd.DataFrame) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def build() -> Dataset:
-    villages = catalog.read("villages")
-    population = catalog.read("population")
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
+    villages, population = inputs["villages"], inputs["population"]
     parts = [broadband_national(seed.read_csv("broadband_national.csv")), tatort_totals(villages, population)]
-    if catalog.exists("village_access"):  # access aggregates + per-village service level (servicekartan.indicators)
-        from servicekartan.indicators import access_indicators
-
-        parts.append(access_indicators(catalog.read("village_access"), villages, population))
+    # access aggregates + per-village service level (servicekartan.indicators)
+    parts.append(access_indicators(inputs["village_access"], villages, population))
     kolada = kolada_kpis.load_indicators()  # fetched Kolada KPIs (data/raw/kolada), empty if none
     parts += [kolada] if len(kolada) else []
     df = pd.concat(parts, ignore_index=True).drop_duplicates(["area_code", "year", "indicator_id"], keep="first")
@@ -83,6 +82,6 @@ def build() -> Dataset:
     if len(kolada):
         prov.source += ", Kolada (" + ", ".join(sorted(kolada_kpis.KPIS)) + ")"
         prov.licence += "; CC BY 4.0 (Kolada)"
-        prov.attribution += "; " + kolada_kpis.ATTRIBUTION
+        prov.attribution += "; " + kolada_kpis.SPEC.attribution
         prov.origin += "; data/raw/kolada/"
     return Dataset(NAME, df, prov)

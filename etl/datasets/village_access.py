@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from servicekartan import access, catalog, roadgraph
+from collections.abc import Mapping
+
+import pandas as pd
+
+from etl.datasets import Inputs
+from servicekartan import access, roadgraph
 from servicekartan.catalog import Dataset, Provenance
 
 NAME = "village_access"
-DEPENDS = ("villages", "services")
+INPUTS: tuple[str, ...] = ("villages", "services")
 
 
-def build() -> Dataset:
-    villages = catalog.read("villages")
-    services = catalog.read("services")
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
+    villages, services = inputs["villages"], inputs["services"]
     graph = roadgraph.read_graph() if roadgraph.exists() else None
     years = access.years_in_data(services)
     df = access.AccessModel(villages, services, graph=graph).table(years)
     df = df.sort_values(["village_id", "year", "service_type"], ignore_index=True)
-    src = catalog.provenance("services")
+    src = Inputs.provenance_of(inputs, "services")
     mode = "road network (data/raw/roads)" if graph is not None else "road estimate (no road graph loaded)"
     prov = Provenance(
         source=f"Servicekartan access engine on `services` ({src.source}); {mode}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -11,6 +12,7 @@ from servicekartan.catalog import Dataset
 from servicekartan.definitions import COUNTRY_CODE
 
 NAME = "regions"
+INPUTS: tuple[str, ...] = ()
 
 
 def transform(counties: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
@@ -34,6 +36,6 @@ def transform(counties: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFr
     return pd.concat([country, lan, kom], ignore_index=True)
 
 
-def build() -> Dataset:
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     df = transform(seed.read_csv("counties.csv"), seed.read_csv("municipalities.csv"))
     return Dataset(NAME, df, copy.deepcopy(seed.PROVENANCE["municipalities.csv"]))

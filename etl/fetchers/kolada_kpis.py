@@ -9,23 +9,15 @@ chunks of 25, all kommuner — or one län's kommuner and region — following `
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, datetime
-from typing import TextIO
 
 import pandas as pd
 
-from etl.fetch import FetchContext, Options, RawItem, parse_scope, read_raw, run_fetch, scope_unit
+from etl import seed
+from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope_unit
+from etl.raw import RawItem
 from etl.sources import kolada
 from servicekartan.definitions import QUALITY_OBSERVED
-
-SOURCE = "kolada"
-DATASET = "kpis"
-FEEDS = "indicators"
-LABEL = "Kolada KPIs (N07530, N07900, N07918–N07920, N01951)"
-LICENCE = kolada.LICENCE
-ATTRIBUTION = kolada.ATTRIBUTION
-FALLBACK = "seed"
 
 # Kolada KPI -> (indicator_id, unit)
 KPIS: dict[str, tuple[str, str]] = {
@@ -47,8 +39,6 @@ def units(options: Options) -> list[str]:
 
 def municipality_ids(county: str) -> list[str]:
     """Kolada ids of one län: its region (00 + län code) and its kommuner."""
-    from etl import seed
-
     kom = seed.read_csv("municipalities.csv")
     codes = sorted(
         c.zfill(4)
@@ -146,7 +136,8 @@ def to_indicators(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_raw() -> pd.DataFrame:
-    return transform(read_raw(SOURCE, DATASET))
+    """The long Kolada frame from data/raw/kolada/kpis (empty when nothing was fetched)."""
+    return transform(SPEC.raw())
 
 
 def load_indicators() -> pd.DataFrame:
@@ -154,6 +145,16 @@ def load_indicators() -> pd.DataFrame:
     return to_indicators(load_raw())
 
 
-def run(county: str | None = None, since: int | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
-    run_fetch(["kolada"], Options(county=county, since=since), out=out)
-    return load_raw()
+SPEC = Fetcher(
+    name="kolada_kpis",
+    source="kolada",
+    dataset="kpis",
+    feeds="indicators",
+    label="Kolada KPIs (N07530, N07900, N07918–N07920, N01951)",
+    licence=kolada.LICENCE,
+    attribution=kolada.ATTRIBUTION,
+    fallback="seed",
+    units=units,
+    fetch=fetch,
+    transform=transform,
+)

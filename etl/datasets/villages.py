@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import pandas as pd
 
 from etl import seed
-from etl.steps import scb_tatorter
+from etl.fetchers import scb_tatorter
 from servicekartan.catalog import Dataset
 
 NAME = "villages"
+INPUTS: tuple[str, ...] = ()
 
 
 def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +32,7 @@ def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
     ).sort_values("village_id", ignore_index=True)
 
 
-def build() -> Dataset:
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     prov = copy.deepcopy(seed.PROVENANCE["tatorter_2020_scb.csv"])
     prov.method = "SCB's point per tätort (SWEREF 99 TM); lat/lon converted to WGS 84"
     df, note = scb_tatorter.overlay_villages(transform(seed.tatorter()))  # småorter from data/raw, if fetched

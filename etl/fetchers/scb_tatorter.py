@@ -8,32 +8,25 @@ Units of this step:
 - `smaort-points`: SCB's open geodata (WFS, CC0) småort areas of the latest vintage -> one point each
   (polygon centroid, SWEREF 99 TM), so småorter can enter `villages` with SCB coordinates.
 
-`transform_series(raw)` and `transform_points(raw)` are pure.
+`transform_series(raw)` (the spec's `transform`) and `transform_points(raw)` are pure.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
-from typing import TextIO
 
 import numpy as np
 import pandas as pd
 
-from etl.fetch import FetchContext, Options, RawItem, parse_scope, read_raw, run_fetch, scope_unit
+from etl.fetchers.scb_tables import fetch_tables
+from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope_unit
+from etl.raw import RawItem
 from etl.sources import pxweb
 from etl.sources.http import FetchError
 from etl.sources.pxweb import PxWeb, TableMeta, TableRef
 from servicekartan import geo
-
-SOURCE = "scb"
-DATASET = "tatorter"
-FEEDS = "population (tätorter, småorter), villages (småorter)"
-LABEL = "SCB tätorter (MI0810) och småorter (MI0811)"
-LICENCE = pxweb.LICENCE
-ATTRIBUTION = pxweb.ATTRIBUTION
-FALLBACK = "seed"
+from servicekartan.datasets import columns
 
 POINTS_UNIT = "smaort-points"
 WFS_URL = "https://geodata.scb.se/geoserver/stat/wfs"
@@ -147,29 +140,8 @@ def fetch(ctx: FetchContext, unit: str) -> None:
     county, since = parse_scope(unit)
     client = PxWeb(ctx.session)
     for group in GROUPS:
-        for ref in discover(client, group):
-            table = client.open(ref)
-            for f in table.fetched:
-                kind = "config" if "config" in f.url else "metadata"
-                ctx.record(
-                    f, f"{table.ident}-{kind}", kind=kind, info={"table": table.ident, "kind_of_place": group.kind}
-                )
-            chosen = selection_for(table.meta, county, since)
-            if chosen is None:
-                continue
-            plan = table.plan(*chosen)
-            ctx.expect(len(plan))
-            for q in plan:
-                ctx.request(
-                    f"{table.ident.replace('/', '_')}-data-{q.part}of{q.parts}",
-                    "POST",
-                    q.url,
-                    lambda q=q, table=table: table.query(q),
-                    params=q.params,
-                    body=q.body,
-                    info={"table": table.ident, "api": table.api, "kind_of_place": group.kind},
-                )
-    return None
+        refs = discover(client, group)
+        fetch_tables(ctx, client, refs, lambda meta: selection_for(meta, county, since), {"kind_of_place": group.kind})
 
 
 def wfs_params(layer: str) -> dict:
@@ -392,30 +364,19 @@ def transform_points(raw: list[RawItem]) -> pd.DataFrame:
 
 
 def load_series() -> pd.DataFrame:
-    return transform_series(read_raw(SOURCE, DATASET))
+    """Tätort and småort series from data/raw/scb/tatorter (empty when nothing was fetched)."""
+    return transform_series(SPEC.raw())
 
 
 def load_points() -> pd.DataFrame:
-    return transform_points(read_raw(SOURCE, DATASET))
+    """Småort points from data/raw/scb/tatorter (empty when nothing was fetched)."""
+    return transform_points(SPEC.raw())
 
 
 def smaort_villages(points: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     """Småorter with SCB coordinates -> `villages` rows (kind smaort); name and land area from the series if there."""
     if points.empty:
-        return pd.DataFrame(
-            columns=[
-                "village_id",
-                "name",
-                "kind",
-                "municipality_code",
-                "county_code",
-                "lat",
-                "lon",
-                "x",
-                "y",
-                "area_ha",
-            ]
-        )
+        return pd.DataFrame(columns=list(columns("villages")))
     latest = series[series["kind"] == "smaort"].sort_values("year").drop_duplicates("village_id", keep="last")
     latest = latest.set_index("village_id")
     name = points["village_id"].map(latest["name"]).fillna(points["name"])
@@ -436,11 +397,6 @@ def smaort_villages(points: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def run(county: str | None = None, since: int | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
-    run_fetch(["scb"], Options(county=county, since=since), steps=["scb_tatorter"], out=out)
-    return load_series()
-
-
 def overlay_villages(villages: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Seed tätorter + fetched småorter that have SCB coordinates -> villages, and a note (empty if none)."""
     points = load_points()
@@ -454,3 +410,18 @@ def overlay_villages(villages: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     df = pd.concat([villages, extra], ignore_index=True).sort_values("village_id", ignore_index=True)
     layers = ", ".join(sorted(points["layer"].unique()))
     return df, f"{len(extra):,} småorter from SCB open geodata ({layers}), centroid of each småort area"
+
+
+SPEC = Fetcher(
+    name="scb_tatorter",
+    source="scb",
+    dataset="tatorter",
+    feeds="population (tätorter, småorter), villages (småorter)",
+    label="SCB tätorter (MI0810) och småorter (MI0811)",
+    licence=pxweb.LICENCE,
+    attribution=pxweb.ATTRIBUTION,
+    fallback="seed",
+    units=units,
+    fetch=fetch,
+    transform=transform_series,
+)

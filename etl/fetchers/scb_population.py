@@ -9,22 +9,14 @@ table's total code where it has one (TAB638 `Alder=tot`, TAB5557 `Civilstand=SC`
 
 from __future__ import annotations
 
-import sys
-from typing import TextIO
-
 import pandas as pd
 
-from etl.fetch import FetchContext, Options, RawItem, parse_scope, read_raw, run_fetch, scope_unit
+from etl.fetchers import scb_tatorter
+from etl.fetchers.scb_tables import fetch_tables
+from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope_unit
+from etl.raw import RawItem
 from etl.sources import pxweb
 from etl.sources.pxweb import PxWeb, SelectionError, TableMeta, TableRef
-
-SOURCE = "scb"
-DATASET = "population"
-FEEDS = "population (kommun, län, riket)"
-LABEL = "SCB folkmängd per region 1968– (TAB638, TAB5557)"
-LICENCE = pxweb.LICENCE
-ATTRIBUTION = pxweb.ATTRIBUTION
-FALLBACK = "seed"
 
 TABLES: tuple[TableRef, ...] = (
     TableRef(v2_id="TAB638", v1_path="BE/BE0101/BE0101A/BefolkningNy", name="Folkmängd 1968–2024"),
@@ -73,27 +65,7 @@ def selection_for(meta: TableMeta, county: str | None, since: int | None) -> tup
 def fetch(ctx: FetchContext, unit: str) -> None:
     """Network only: config, metadata and (split, paced) data of every table, saved with lock files."""
     county, since = parse_scope(unit)
-    client = PxWeb(ctx.session)
-    for ref in TABLES:
-        table = client.open(ref)
-        for f in table.fetched:
-            kind = "config" if "config" in f.url else "metadata"
-            ctx.record(f, f"{table.ident}-{kind}", kind=kind, info={"table": table.ident, "api": table.api})
-        chosen = selection_for(table.meta, county, since)
-        if chosen is None:
-            continue
-        plan = table.plan(*chosen)
-        ctx.expect(len(plan))
-        for q in plan:
-            ctx.request(
-                f"{table.ident}-data-{q.part}of{q.parts}",
-                "POST",
-                q.url,
-                lambda q=q, table=table: table.query(q),
-                params=q.params,
-                body=q.body,
-                info={"table": table.ident, "api": table.api, "part": q.part, "parts": q.parts},
-            )
+    fetch_tables(ctx, PxWeb(ctx.session), TABLES, lambda meta: selection_for(meta, county, since))
 
 
 def level_of(code: str) -> str | None:
@@ -137,30 +109,20 @@ def transform(raw: list[RawItem]) -> pd.DataFrame:
 
 def load_raw() -> pd.DataFrame:
     """Population rows from data/raw/scb/population (empty when nothing was fetched)."""
-    return transform(read_raw(SOURCE, DATASET))
+    return transform(SPEC.raw())
 
 
-def run(county: str | None = None, since: int | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
-    run_fetch(["scb"], Options(county=county, since=since), steps=["scb_population"], out=out)
-    return load_raw()
-
-
-def overlay(seed_rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def overlay(seed_rows: pd.DataFrame, villages: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Seed population rows + fetched SCB series (kommun/län/riket; tätort/småort years) -> rows, and a note.
 
-    Fetched village rows are kept only for places in the built `villages` dataset (validation joins on it);
-    a fetched figure replaces the seed's for the same place and year.
+    Fetched village rows are kept only for places in `villages` (validation joins on it); a fetched figure
+    replaces the seed's for the same place and year.
     """
-    from etl.steps import scb_tatorter
-    from servicekartan import catalog
-
     regions = load_raw()
     series = scb_tatorter.load_series()
     village_rows = pd.DataFrame(columns=seed_rows.columns)
     if len(series):
-        known = (
-            set(catalog.read("villages", columns=["village_id"])["village_id"]) if catalog.exists("villages") else set()
-        )
+        known = set(villages["village_id"])
         s = series[series["village_id"].isin(known) & series["population"].notna()]
         village_rows = pd.DataFrame(
             {
@@ -178,3 +140,18 @@ def overlay(seed_rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     df = df.sort_values(["area_code", "year"], ignore_index=True)
     note = f"SCB PxWeb: {len(regions):,} kommun/län/riket rows, {len(village_rows):,} tätort/småort rows"
     return df, note
+
+
+SPEC = Fetcher(
+    name="scb_population",
+    source="scb",
+    dataset="population",
+    feeds="population (kommun, län, riket)",
+    label="SCB folkmängd per region 1968– (TAB638, TAB5557)",
+    licence=pxweb.LICENCE,
+    attribution=pxweb.ATTRIBUTION,
+    fallback="seed",
+    units=units,
+    fetch=fetch,
+    transform=transform,
+)

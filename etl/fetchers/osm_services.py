@@ -7,27 +7,18 @@ puts observed rows in place of the modelled (and older observed) rows of the sam
 
 from __future__ import annotations
 
-import sys
-from typing import TextIO
-
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from etl.fetch import FetchContext, Options, RawItem, read_raw, run_fetch
+from etl import seed
+from etl.fetchers.spec import FetchContext, Fetcher, Options
+from etl.raw import RawItem
 from etl.sources import overpass
 from servicekartan import geo
+from servicekartan.datasets import columns
 from servicekartan.definitions import QUALITY_OBSERVED
 
-SOURCE = "osm"
-DATASET = "services"
-FEEDS = "services"
-LABEL = "OpenStreetMap service points (Overpass API), per län"
-LICENCE = overpass.LICENCE
-ATTRIBUTION = overpass.ATTRIBUTION
-FALLBACK = "modelled"
-# Overpass asks clients to back off for a while when busy (429/504): a slower backoff than the default.
-SESSION = {"backoff": 15.0, "max_backoff": 120.0, "timeout": (10.0, overpass.QUERY_TIMEOUT + 30.0)}
 SOURCE_PREFIX = "OpenStreetMap (Overpass API)"
 
 
@@ -77,21 +68,7 @@ def transform(raw: list[RawItem], kommuner_geojson: dict, villages: pd.DataFrame
         df["lan"] = item.info.get("lan", "")
         df["retrieved"] = item.retrieved[:10]
         parts.append(df)
-    cols = [
-        "service_id",
-        "service_type",
-        "name",
-        "lat",
-        "lon",
-        "x",
-        "y",
-        "municipality_code",
-        "opened",
-        "closed",
-        "source",
-        "quality",
-        "lan",
-    ]
+    cols = [*columns("services"), "lan"]
     if not parts or not sum(len(p) for p in parts):
         return pd.DataFrame(columns=cols)
     df = pd.concat(parts, ignore_index=True)
@@ -120,16 +97,11 @@ def transform(raw: list[RawItem], kommuner_geojson: dict, villages: pd.DataFrame
     return out.sort_values("service_id", ignore_index=True)
 
 
-def load_raw(villages: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_raw(villages: pd.DataFrame) -> pd.DataFrame:
     """Observed service rows from data/raw/osm/services (empty frame when nothing was fetched)."""
-    items = read_raw(SOURCE, DATASET)
+    items = SPEC.raw()
     if not items:
         return transform([], {"features": []}, pd.DataFrame())
-    from etl import seed
-    from servicekartan import catalog
-
-    if villages is None:
-        villages = catalog.read("villages")
     return transform(items, seed.read_json("scb_kommuner_wgs84.geojson"), villages)
 
 
@@ -161,7 +133,18 @@ def retrieved_dates(observed: pd.DataFrame) -> str:
     return dates[0] if len(dates) == 1 else (f"{dates[0]} – {dates[-1]}" if dates else "")
 
 
-def run(county: str | None = None, out: TextIO = sys.stderr) -> pd.DataFrame:
-    """Fetch (one län or all) and return the observed rows."""
-    run_fetch(["osm"], Options(county=county), steps=["osm_services"], out=out)
-    return load_raw()
+SPEC = Fetcher(
+    name="osm_services",
+    source="osm",
+    dataset="services",
+    feeds="services",
+    label="OpenStreetMap service points (Overpass API), per län",
+    licence=overpass.LICENCE,
+    attribution=overpass.ATTRIBUTION,
+    fallback="modelled",
+    units=units,
+    fetch=fetch,
+    transform=transform,
+    # Overpass asks clients to back off for a while when busy (429/504): a slower backoff than the default.
+    session={"backoff": 15.0, "max_backoff": 120.0, "timeout": (10.0, overpass.QUERY_TIMEOUT + 30.0)},
+)

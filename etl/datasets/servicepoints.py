@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from servicekartan import catalog
+from collections.abc import Mapping
+
+import pandas as pd
+
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.servicepoints import SEED_FILE, load_register
 
 NAME = "servicepoints"
-DEPENDS = ("villages",)
+INPUTS: tuple[str, ...] = ("villages",)
 
 
-def build() -> Dataset:
-    register = load_register(villages=catalog.read("villages"))
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
+    register = load_register(villages=inputs["villages"])
     prov = Provenance(
         source="Servicekartan servicepunkt register (Servicepunkt Fliseryd: origin material, actual outcome)",
         licence="Public facts; register compiled by Servicekartan (CC0)",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import pandas as pd
 
 from etl import seed
-from etl.steps import scb_population
+from etl.fetchers import scb_population
 from servicekartan.catalog import Dataset
 
 NAME = "population"
+INPUTS: tuple[str, ...] = ("villages",)  # fetched village rows are kept only for known villages
 
 
 def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
@@ -25,10 +27,12 @@ def transform(tatorter: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["area_code", "year"], ignore_index=True)
 
 
-def build() -> Dataset:
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     prov = copy.deepcopy(seed.PROVENANCE["tatorter_2020_scb.csv"])
     prov.method = "Population per tätort as published by SCB (31 Dec 2020)"
-    df, note = scb_population.overlay(transform(seed.tatorter()))  # fetched SCB series from data/raw, if any
+    df, note = scb_population.overlay(
+        transform(seed.tatorter()), inputs["villages"]
+    )  # fetched SCB series from data/raw, if any
     if note:
         prov.source += "; SCB PxWeb API (TAB638/TAB5557, MI0810/MI0811)"
         prov.origin += "; data/raw/scb/"

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from etl import seed
-from etl.steps import osm_services
-from servicekartan import catalog, geo
+from etl.fetchers import osm_services
+from servicekartan import geo
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import QUALITY_OBSERVED
 from servicekartan.modelled import MODEL_THRESHOLDS, modelled_services
 from servicekartan.servicepoints import servicepoint_services
 
 NAME = "services"
+INPUTS: tuple[str, ...] = ("villages", "population", "servicepoints")
 
 # HOT export facility -> service type; dentists are not an everyday service here.
 HOT_FACILITY_TYPES = {"pharmacy": "pharmacy", "clinic": "health", "doctors": "health", "hospital": "health"}
@@ -54,16 +57,15 @@ def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: 
     return out.drop_duplicates("service_id").reset_index(drop=True)
 
 
-def build() -> Dataset:
-    villages = catalog.read("villages")
-    population = catalog.read("population")
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
+    villages, population = inputs["villages"], inputs["population"]
     health = transform_health(
         seed.read_csv("sweden_health_facilities_osm_2020.csv"), seed.read_json("scb_kommuner_wgs84.geojson"), villages
     )
     modelled = modelled_services(villages, population)
     # Real servicepunkter (e.g. Fliseryd's payment point from 2014) as observed points (step "servicepoints").
-    points = servicepoint_services(catalog.read("servicepoints")) if catalog.exists("servicepoints") else None
-    parts = [health, modelled] + ([points] if points is not None and len(points) else [])
+    points = servicepoint_services(inputs["servicepoints"])
+    parts = [health, modelled] + ([points] if len(points) else [])
     df = pd.concat(parts, ignore_index=True).sort_values("service_id", ignore_index=True)
     observed = osm_services.load_raw(villages)  # fetched OSM points (data/raw/osm), empty if none
     df = osm_services.overlay(df, observed)

@@ -1,1 +1,0 @@
-"""One module per output dataset; each has `build() -> Dataset` (offline) and, where online, `fetch()`."""
