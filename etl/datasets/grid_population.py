@@ -20,9 +20,10 @@ from etl import seed_population as sp
 from servicekartan import grid
 from servicekartan.catalog import Dataset, DatasetError, Provenance
 from servicekartan.definitions import QUALITY_MODELLED, QUALITY_OBSERVED
+from servicekartan.indicators import village_population
 
 NAME = "grid_population"
-INPUTS: tuple[str, ...] = ("regions", "villages")
+INPUTS: tuple[str, ...] = ("regions", "villages", "population")
 
 GEOSTAT_YEARS: tuple[int, ...] = (2006, 2011, 2018)
 GEOSTAT_MODELLED: frozenset[int] = frozenset({2018})  # labelled modelled by its producer
@@ -47,8 +48,9 @@ SCHEMA = pa.schema(
         ("municipality_code", _s),
         ("county_code", _s),
         ("in_kommun_polygon", _b),  # False: centre outside every polygon, kommun of the nearest vertex
-        ("in_tatort", _b),  # circle model, see servicekartan.grid.TATORT_MODEL
-        ("tatort_code", _s),  # the tätort (2020) the square belongs to under the model, else null
+        ("in_tatort", _b),  # population-matched model, see servicekartan.grid.TATORT_MODEL
+        ("tatort_code", _s),  # the tätort the square belongs to under that model, else null
+        ("in_tatort_circle", _b),  # circle model (grid.TATORT_CIRCLE_MODEL), kept for comparison
         ("source", _s),
         ("quality", _s),  # observed / modelled
     ]
@@ -170,18 +172,24 @@ def geostat(polygons: grid.KommunPolygons, years: tuple[int, ...] = GEOSTAT_YEAR
     return pd.concat(parts, ignore_index=True)
 
 
-def add_tatort(cells: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
-    """in_tatort / tatort_code by the circle model on the tätorter among `villages`."""
+def add_tatort(cells: pd.DataFrame, villages: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """in_tatort / tatort_code (population-matched model) and in_tatort_circle, per grid year, on the tätorter
+    among `villages` with their published population of the nearest vintage (`population`, level village)."""
     t = villages[villages["kind"] == "tatort"]
-    code = grid.tatort_membership(
-        cells[["x", "y"]].to_numpy(float),
-        t[["x", "y"]].to_numpy(float),
-        t["area_ha"].to_numpy(float),
-        t["village_id"].to_numpy(object),
-    )
+    txy, area, codes = t[["x", "y"]].to_numpy(float), t["area_ha"].to_numpy(float), t["village_id"].to_numpy(object)
     cells = cells.copy()
-    cells["tatort_code"] = code
-    cells["in_tatort"] = pd.notna(code)
+    cells["tatort_code"] = None
+    cells["in_tatort_circle"] = False
+    for year, rows in cells.groupby("year").groups.items():
+        sub = cells.loc[rows]
+        xy = sub[["x", "y"]].to_numpy(float)
+        tpop = village_population(population, codes, int(year))
+        cells.loc[rows, "tatort_code"] = grid.tatort_matched(
+            xy, sub["population"].to_numpy(float), txy, area, tpop, codes
+        )
+        cells.loc[rows, "in_tatort_circle"] = pd.notna(grid.tatort_membership(xy, txy, area, codes))
+    cells["in_tatort"] = cells["tatort_code"].notna()
+    cells["in_tatort_circle"] = cells["in_tatort_circle"].astype(bool)
     return cells
 
 
@@ -192,8 +200,10 @@ def official_national_totals() -> pd.Series:
     return pd.concat([a, b]).astype(float).sort_index()
 
 
-def check_national_totals(df: pd.DataFrame, official: pd.Series, max_diff: float = MAX_NATIONAL_DIFF) -> list[str]:
-    """Problems with a year's grid total vs the official total (empty when all are within `max_diff`)."""
+def check_national_totals(df: pd.DataFrame, official: pd.Series, max_diff: float | None = None) -> list[str]:
+    """Problems with a year's grid total vs the official total (empty when all are within `max_diff`,
+    default MAX_NATIONAL_DIFF)."""
+    max_diff = MAX_NATIONAL_DIFF if max_diff is None else max_diff
     errors = []
     for year, total in df.groupby("year")["population"].sum().items():
         if year in official.index:
@@ -210,10 +220,10 @@ def check_national_totals(df: pd.DataFrame, official: pd.Series, max_diff: float
     return errors
 
 
-def transform(villages: pd.DataFrame, regions: pd.DataFrame | None = None) -> pd.DataFrame:
+def transform(villages: pd.DataFrame, population: pd.DataFrame, regions: pd.DataFrame | None = None) -> pd.DataFrame:
     polygons = grid.KommunPolygons(sp.okfse_kommuner(), "id")
     df = pd.concat([scb_2024(polygons), census_2021(polygons), geostat(polygons)], ignore_index=True)
-    df = add_tatort(df, villages)
+    df = add_tatort(df, villages, population)
     if regions is not None:
         known = set(regions.loc[regions["level"] == "municipality", "code"])
         bad = sorted(set(df["municipality_code"]) - known)
@@ -223,7 +233,7 @@ def transform(villages: pd.DataFrame, regions: pd.DataFrame | None = None) -> pd
 
 
 def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
-    df = transform(inputs["villages"], inputs.get("regions"))
+    df = transform(inputs["villages"], inputs["population"], inputs.get("regions"))
     errors = check_national_totals(df, official_national_totals())
     if errors:
         raise DatasetError("; ".join(errors))
@@ -234,13 +244,13 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         licence="CC0 1.0 (SCB 2024); Eurostat/GISCO reuse policy with attribution (Census 2021, GEOSTAT)",
         attribution="Källa: SCB (2024); Källa: Eurostat (Census 2021, GEOSTAT 2006/2011/2018)",
         origin="; ".join(p.origin for p in provs)
-        + "; data/seed/okfse_kommuner_wgs84.geojson; data/processed/villages.parquet",
+        + "; data/seed/okfse_kommuner_wgs84.geojson; data/processed/villages.parquet, population.parquet",
         retrieved=sp.RETRIEVED,
         method=(
             "Populated 1 km squares in Sweden per year, one source per year (2024 SCB; 2021 Census with age bands; "
             "2006/2011/2018 GEOSTAT, 2018 modelled by its producer; GEOSTAT 2021 dropped as a duplicate of the "
             "Census grid). In Sweden: Census in_se; GEOSTAT: country SE or a border square whose centre lies in a "
-            f"kommun polygon. {grid.KOMMUN_MODEL} {grid.TATORT_MODEL} Sums of squares are grid estimates, not "
+            f"kommun polygon. {grid.KOMMUN_MODEL} {grid.TATORT_MODEL} {grid.TATORT_CIRCLE_MODEL} Sums of squares are grid estimates, not "
             "official totals."
         ),
         quality="mixed",
