@@ -225,7 +225,9 @@ point, land area and published population ({TATORT_YEAR}) and applied to the Cen
 Both models count whole squares: a fringe square is all in or all out, and the model undercounts the
 national tätort share (see the table above: N00954 Riket {TATORT_YEAR} is 88 %). A tätort spanning several
 kommuner fills up with its densest squares first, so its thinner suburbs in other kommuner (Tyresö, Täby,
-Haninge in Stockholm's tätort) can stay outside: the kommun figures there are the weakest.
+Haninge in Stockholm's tätort) can stay outside: the kommun figures there are the weakest. Each grid year
+uses the tätort populations of the nearest vintage in the data (only {TATORT_YEAR} in the snapshot), so the
+GEOSTAT years before it fill their tätorter with {TATORT_YEAR}'s people and overstate the tätort share.
 
 Largest differences of the matched model:
 
