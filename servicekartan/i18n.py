@@ -331,6 +331,15 @@ STRINGS.update(
         "annual_without": ("Årskostnad utan bidrag", "Annual cost without grants"),
         "annual_with": ("Årskostnad med bidrag", "Annual cost with grants"),
         "financing_split": ("Finansiering av investeringen", "Financing of the investment"),
+        "fliseryd_note": (
+            "Utfall Fliseryd: färdigställd och utrustad lokal 545 333 kr (Regionförbundet 242 381, Häradssparbanken "
+            "200 000, Mönsterås kommun 102 952); kommunen betalar driften 100 000 kr/år (värme m.m. 30 000 + personal "
+            "0,2 åa 70 000). Fördelningen bygg/inventarier, avskrivningstid (20 år) och ränta (3 %) är antaganden.",
+            "Fliseryd outcome: finished and equipped premises 545,333 kr (Regionförbundet 242,381, Häradssparbanken "
+            "200,000, Mönsterås kommun 102,952); the municipality pays the running costs of 100,000 kr/year (heating "
+            "etc. 30,000 + staff 0.2 FTE 70,000). The building/equipment split, the depreciation period (20 years) "
+            "and the interest rate (3 %) are assumptions.",
+        ),
         "pre_post": (
             "Förkalkyl (dina siffror) mot efterkalkyl (utfall Fliseryd)",
             "Pre-calculation (your figures) vs post-calculation (Fliseryd outcome)",

@@ -6,7 +6,8 @@ import functools
 
 import pandas as pd
 
-from servicekartan.definitions import COUNTRY_CODE, QUALITY_MODELLED, SERVICE_TYPE_IDS
+from servicekartan import areas
+from servicekartan.definitions import QUALITY_MODELLED, SERVICE_TYPE_IDS
 
 
 class FrameIndex:
@@ -64,10 +65,7 @@ class IndicatorIndex(FrameIndex):
 
 def area_mask(frame: pd.DataFrame, area: str, municipality_col: str = "municipality_code") -> pd.Series:
     """Rows of `frame` inside the area (Sverige, a län by 2-digit code or a kommun by 4-digit code)."""
-    if area == COUNTRY_CODE:
-        return pd.Series(True, index=frame.index)
-    codes = frame[municipality_col].astype("string")
-    return codes.str.startswith(area) if len(area) == 2 else codes == area
+    return areas.in_area(frame[municipality_col], area)
 
 
 def latest_population(population: pd.DataFrame, year: int | None = None) -> pd.Series:
@@ -120,8 +118,8 @@ def kommun_values(indicators: pd.DataFrame, indicator_id: str, year: int, county
         & (indicators["level"] == "municipality")
         & (indicators["year"] == year)
     ]
-    if county and county != COUNTRY_CODE:
-        rows = rows[rows["area_code"].str.startswith(county)]
+    if county:
+        rows = rows[areas.in_area(rows["area_code"], county)]
     return rows[["area_code", "value", "quality"]].reset_index(drop=True)
 
 
@@ -242,8 +240,7 @@ def beyond_by_kommun(
         & (indicators["level"] == "municipality")
         & (indicators["year"] == year)
     ]
-    if area != COUNTRY_CODE:
-        rows = rows[rows["area_code"].str.startswith(area)]
+    rows = rows[areas.in_area(rows["area_code"], area)]
     wide = rows.pivot_table(index="area_code", columns="indicator_id", values="value", aggfunc="first")
     wide = wide.reindex(columns=[pid, sid]).rename(columns={pid: "pop_beyond", sid: "share_beyond"})
     return wide.reset_index().sort_values("pop_beyond", ascending=False, ignore_index=True)
@@ -287,3 +284,20 @@ def access_cards(
             {"service_type": s, "share": now, "base_share": before, "change": now - before, "modelled": modelled}
         )
     return pd.DataFrame(rows)
+
+
+def village_labels(villages: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Village id -> "Name (Kommun)" for pickers."""
+    labels = villages["name"] + " (" + villages["municipality_code"].map(names) + ")"
+    return dict(zip(villages["village_id"], labels, strict=True))
+
+
+def service_labels(services: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Service id -> "Name (Kommun)" for pickers ("?" for a service without a name)."""
+    labels = services["name"].fillna("?") + " (" + services["municipality_code"].map(names) + ")"
+    return dict(zip(services["service_id"], labels, strict=True))
+
+
+def affected(villages: pd.DataFrame) -> tuple[float, int]:
+    """(people, villages) among a scenario's changed village rows, each village counted once."""
+    return villages.drop_duplicates("village_id")["population"].sum(), villages["village_id"].nunique()

@@ -1,0 +1,37 @@
+"""Logic moved out of the pages: table labels by column name, summaries in a language, picker labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from servicekartan import views
+from servicekartan.targets import in_language
+from servicekartan.ui.tables import column_labels
+
+
+def test_column_labels_by_name_with_overrides() -> None:
+    labels = column_labels(
+        ["name", "municipality_code", "distance_km"],
+        "en",
+        labels={"municipality_code": "municipality"},
+        headers={"distance_km": "Grocery store (km)"},
+    )
+    assert labels == {"name": "Name", "municipality_code": "Municipality", "distance_km": "Grocery store (km)"}
+    assert column_labels(["population"], "sv") == {"population": "Invånare"}
+
+
+def test_summary_in_language() -> None:
+    summary = pd.DataFrame({"status": ["met", "off_track"], "name_sv": ["Mål", "Mål 2"], "name_en": ["Goal", "Goal 2"]})
+    en, sv = in_language(summary, "en"), in_language(summary, "sv")
+    assert en[["status", "name"]].values.tolist() == [["Met", "Goal"], ["Off track", "Goal 2"]]
+    assert sv[["status", "name"]].values.tolist() == [["Uppnått", "Mål"], ["Inte på väg", "Mål 2"]]
+
+
+def test_village_and_service_labels() -> None:
+    names = {"0861": "Mönsterås"}
+    villages = pd.DataFrame({"village_id": ["v1"], "name": ["Fliseryd"], "municipality_code": ["0861"]})
+    assert views.village_labels(villages, names) == {"v1": "Fliseryd (Mönsterås)"}
+    services = pd.DataFrame({"service_id": ["s1"], "name": [None], "municipality_code": ["0861"]})
+    assert views.service_labels(services, names) == {"s1": "? (Mönsterås)"}
+    changed = pd.DataFrame({"village_id": ["v1", "v1", "v2"], "population": [100, 100, 50]})
+    assert views.affected(changed) == (150, 2)
