@@ -103,14 +103,7 @@ with w2:
         default=["parcel", "atm"],
         format_func=labels.get,
     )
-points = (
-    [
-        {"service_type": s, "village_id": open_v, "name": f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}"}
-        for s in open_types
-    ]
-    if open_v
-    else []
-)
+points = views.planned_points(open_v, open_types, f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}")
 if not close and not points:
     st.info(t("no_change", lang))
     st.stop()

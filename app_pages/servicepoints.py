@@ -15,14 +15,7 @@ labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 register = ui.servicepoint_register()
 
 st.subheader(t("register", lang))
-reg = register.assign(
-    municipality=register["municipality_code"].map(names),
-    status=register["status"].map(lambda s: code_label(s, lang)),
-    service_types=register["service_types"].map(
-        lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
-    ),
-    offered=register["offered"].map(lambda s: servicepoints.offered_labels(s, lang)),
-)
+reg = views.register_rows(register, names, labels, lang)
 ui.table(
     reg[["name", "municipality", "status", "opened", "service_types", "offered", "investment", "annual_cost"]],
     lang,
@@ -86,7 +79,7 @@ grants_df = st.data_editor(
     key="grants",
     column_config={"financier": t("financier", lang), "kr": st.column_config.NumberColumn("kr", min_value=0)},
 )
-grants = {str(r["financier"]): float(r["kr"]) for _, r in grants_df.dropna().iterrows() if str(r["financier"]).strip()}
+grants = views.grants_from_table(grants_df)
 try:
     inputs = costs.CostInputs(building, equipment, years, rate / 100, running, fte, per_fte, grants)
 except ValueError as exc:

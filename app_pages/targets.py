@@ -54,7 +54,7 @@ tid = ui.url_select(
     default="broadband_2020_95" if "broadband_2020_95" in ids else ids[0],
     format_func=label.get,
 )
-row = registry.set_index("target_id").loc[tid].to_dict() | {"target_id": tid}
+row = targets.target_row(registry, tid)
 series = targets.series_for(ix.area(area), row["indicator_id"], area)
 status = targets.evaluate(series, row, as_of=as_of)
 if status.quality == "modelled":

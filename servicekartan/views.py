@@ -6,8 +6,9 @@ import functools
 
 import pandas as pd
 
-from servicekartan import areas
+from servicekartan import areas, servicepoints
 from servicekartan.definitions import QUALITY_MODELLED, SERVICE_TYPE_IDS
+from servicekartan.i18n import code_label
 
 
 class FrameIndex:
@@ -301,3 +302,27 @@ def service_labels(services: pd.DataFrame, names: dict[str, str]) -> dict[str, s
 def affected(villages: pd.DataFrame) -> tuple[float, int]:
     """(people, villages) among a scenario's changed village rows, each village counted once."""
     return villages.drop_duplicates("village_id")["population"].sum(), villages["village_id"].nunique()
+
+
+def planned_points(village_id: str, service_types: list[str], name: str) -> list[dict]:
+    """The service points a what-if opens: one per type in the chosen village (none without a village)."""
+    return [{"service_type": s, "village_id": village_id, "name": name} for s in service_types] if village_id else []
+
+
+def register_rows(
+    register: pd.DataFrame, names: dict[str, str], labels: dict[str, str], lang: str = "sv"
+) -> pd.DataFrame:
+    """The servicepunkt register as shown: kommun name, status, service types and offered services in words."""
+    return register.assign(
+        municipality=register["municipality_code"].map(names),
+        status=register["status"].map(lambda s: code_label(s, lang)),
+        service_types=register["service_types"].map(
+            lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
+        ),
+        offered=register["offered"].map(lambda s: servicepoints.offered_labels(s, lang)),
+    )
+
+
+def grants_from_table(table: pd.DataFrame) -> dict[str, float]:
+    """Financier -> kr from the grants editor: incomplete rows and blank financiers are left out."""
+    return {str(r["financier"]): float(r["kr"]) for _, r in table.dropna().iterrows() if str(r["financier"]).strip()}

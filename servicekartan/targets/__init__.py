@@ -39,6 +39,7 @@ from servicekartan.targets.registry import (
     load_targets,
     merge_targets,
     parse_targets,
+    target_row,
     targets_to_csv,
 )
 from servicekartan.targets.series import Projection, SeriesBreak, find_breaks, prepare_series, project, series_base
@@ -119,6 +120,7 @@ __all__ = [
     "status_label",
     "status_row",
     "summary_table",
+    "target_row",
     "targets_to_csv",
     "trend_frame",
     "validate_record",

@@ -232,3 +232,8 @@ def add_target(current: pd.DataFrame, record: Mapping[str, object], **kwargs: ob
     if clean is None:
         return UploadResult(current, errors, False)
     return UploadResult(merge_targets(current, _frame([clean])), errors, True)
+
+
+def target_row(registry: pd.DataFrame, target_id: str) -> dict:
+    """One target of the registry as a dict (column -> value); KeyError when there is none."""
+    return registry.set_index("target_id").loc[target_id].to_dict() | {"target_id": target_id}
