@@ -58,3 +58,10 @@ def test_register_rows_in_words() -> None:
 def test_target_row() -> None:
     row = target_row(load_targets(), "broadband_2020_95")
     assert (row["target_id"], row["indicator_id"], row["value"]) == ("broadband_2020_95", "broadband_100", 95.0)
+
+
+def test_column_labels_keep_named_columns_that_are_absent() -> None:
+    assert column_labels(["name"], "en", headers={"distance_km": "Grocery store (km)"}) == {
+        "name": "Name",
+        "distance_km": "Grocery store (km)",
+    }

@@ -18,9 +18,13 @@ def column_labels(
     labels: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Column -> header: `headers[col]` as given, else the i18n text of `labels[col]`, else of the column's own name."""
+    """Column -> header: `headers[col]` as given, else the i18n text of `labels[col]`, else of the column's own name.
+
+    Covers `columns` and every column named in `labels` or `headers` (a table whose optional columns are absent
+    this time keeps the same configuration)."""
     labels, headers = labels or {}, headers or {}
-    return {c: headers[c] if c in headers else t(labels.get(c, c), lang) for c in columns}
+    names = dict.fromkeys([*columns, *labels, *headers])
+    return {c: headers[c] if c in headers else t(labels.get(c, c), lang) for c in names}
 
 
 def table(
