@@ -8,13 +8,16 @@ to be seen, regenerate the fixture and review its diff in the same commit:
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import difflib
 import json
 
+import numpy as np
 import pytest
 
 from tests.apptest_helpers import badges, clear_caches, run_view
-from tests.view_snapshot import CASES, EXTRA, FIXTURE_DIR, MATRIX, Case, dumps, fixture_path, record
+from tests.view_snapshot import CASES, EXTRA, FIXTURE_DIR, MATRIX, Case, dumps, fixture_path, plain, record, text
 
 MAX_DIFF_LINES = 80
 
@@ -80,3 +83,27 @@ def test_snapshot_records_the_facts_users_see(data_env) -> None:
     clear_caches()
     at = run_view("overview", "0861", "sv", ind="share_beyond_10km_grocery")
     assert badges(at) == [("main", "Modellerad"), ("main/row/col0", "Modellerad"), ("main/row/col1", "Modellerad")]
+
+
+def test_run_time_facts_are_normalised(monkeypatch) -> None:
+    """Build and download dates, timestamps and temp folders never reach the fixture; float noise is rounded."""
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", "/srv/some/data")
+    assert text(f"Servicekartan (2031). built {today}. Downloaded {today}.") == (
+        "Servicekartan (<YEAR>). built <TODAY>. Downloaded <TODAY>."
+    )
+    assert text("built_at 2026-12-01T06:10:43+00:00; retrieved 2020-09-04") == (
+        "built_at <TIMESTAMP>; retrieved 2020-09-04"  # a source's retrieval date is a fact, kept
+    )
+    assert text("/srv/some/data/processed/villages.parquet") == "<DATA>/processed/villages.parquet"
+    assert plain({"b": 0.1 + 0.2, "a": -0.0, "c": float("nan")}) == {"a": 0.0, "b": 0.3, "c": "NaN"}
+    assert list(plain({"b": 1, "a": 2})) == ["a", "b"]  # stable key order
+
+
+def test_long_arrays_keep_head_length_and_digest() -> None:
+    typed = {"dtype": "f8", "bdata": base64.b64encode(np.arange(100, dtype="f8").tobytes()).decode()}
+    long = plain(typed)
+    assert long["len"] == 100 and long["head"] == [float(i) for i in range(12)]
+    changed = plain({"dtype": "f8", "bdata": base64.b64encode(np.r_[np.arange(99), 7.0].tobytes()).decode()})
+    assert changed["head"] == long["head"] and changed["sha1"] != long["sha1"]  # a change past the head is seen
+    assert plain([1.0, 2.0]) == [1.0, 2.0]
