@@ -34,7 +34,7 @@ def post(url: str, **kw) -> requests.Response:
 
 def raw_request(api: FakeAPI, method: str, path: str, body: bytes = b"") -> socket.socket:
     """Send one HTTP/1.1 request on a raw socket (to watch the bytes as they come)."""
-    s = socket.create_connection(("127.0.0.1", api.port), timeout=5)
+    s = socket.create_connection(("127.0.0.1", api.port_of(path.split("/")[1])), timeout=5)
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     s.sendall(head.encode() + body)
     return s
@@ -55,7 +55,8 @@ def read_head(s: socket.socket) -> tuple[bytes, bytes]:
 
 
 def test_binds_loopback_only_and_every_url_is_loopback(fakeapi):  # noqa: F811
-    assert fakeapi._server.server_address[0] == "127.0.0.1"
+    assert {s.server_address[0] for s in fakeapi._servers.values()} == {"127.0.0.1"}
+    assert len({fakeapi.port_of(s) for s in ("scb", "kolada", "overpass")}) == 3
     for url in fakeapi.urls.values():
         assert urlsplit(url).hostname == "127.0.0.1"
     assert set(fakeapi_env(fakeapi)) >= set(ENV_VARS.values())
@@ -73,7 +74,7 @@ def test_server_stops_itself_after_its_lifetime():
     api = FakeAPI(max_lifetime=0.3).start()
     url = api.urls["overpass_status"]
     assert get(url).status_code == 200
-    assert api.stopped.wait(3.0)
+    assert api.closed.wait(3.0)
     with pytest.raises(requests.ConnectionError):
         get(url)
 
@@ -216,13 +217,19 @@ def test_problem_json_403_has_the_spec_shape(fakeapi):  # noqa: F811
 # ---------------------------------------------------------------------------------------------- faults: transport
 
 
-def test_refused_points_only_that_source_at_a_closed_port(fakeapi):  # noqa: F811
+def test_refused_only_that_source_and_clear_heals_it(fakeapi):  # noqa: F811
+    url = f"{fakeapi.urls['kolada']}/municipality"  # taken before the fault: the URL does not change
+    keep = requests.Session()
+    assert keep.get(url, timeout=T).status_code == 200  # a kept-alive connection …
     fakeapi.fault("kolada", "refused")
-    assert urlsplit(fakeapi.urls["kolada"]).port == fakeapi.closed_port != fakeapi.port
+    with pytest.raises(requests.ConnectionError):  # … is cut
+        keep.get(url, timeout=T)
     with pytest.raises(requests.ConnectionError, match="[Rr]efused"):
-        get(f"{fakeapi.urls['kolada']}/municipality")
+        get(url)
     assert get(fakeapi.urls["overpass_status"]).status_code == 200
-    assert fakeapi.count("kolada") == 0
+    assert fakeapi.count("kolada") == 1
+    fakeapi.clear()
+    assert get(url).status_code == 200 and fakeapi.count("kolada") == 2
 
 
 def test_hang_never_answers_and_stop_releases_it():
@@ -279,7 +286,7 @@ def test_trickle_defeats_a_per_read_timeout(fakeapi):  # noqa: F811
 
 def test_truncated_sends_less_than_its_content_length(fakeapi):  # noqa: F811
     fakeapi.fault("kolada", "truncated", fraction=0.5)
-    conn = http.client.HTTPConnection("127.0.0.1", fakeapi.port, timeout=5)
+    conn = http.client.HTTPConnection("127.0.0.1", fakeapi.port_of("kolada"), timeout=5)
     conn.request("GET", "/kolada/v3/data/kpi/N07900/year/2023")
     resp = conn.getresponse()
     declared = int(resp.getheader("Content-Length"))

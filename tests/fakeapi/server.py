@@ -1,8 +1,8 @@
 """A local fake of SCB PxWeb (v2, v1, WFS), Kolada v3 and Overpass that replays recorded bodies and injects faults.
 
-One `FakeAPI` is one `ThreadingHTTPServer` on 127.0.0.1 (ephemeral port, never another address), run in a
-daemon thread. Each source lives under its own prefix (`/scb`, `/kolada`, `/overpass`) below which the paths
-are the real services' paths, so a client only needs its base URL changed (`FakeAPI.urls`).
+One `FakeAPI` is one `ThreadingHTTPServer` per source on 127.0.0.1 (ephemeral ports, never another address),
+each in a daemon thread. Each source also has its own path prefix (`/scb`, `/kolada`, `/overpass`) below which
+the paths are the real services' paths, so a client only needs its base URL changed (`FakeAPI.urls`).
 
 Faults are rules `(source, kind, path glob, method, times, params)`: the first rule that matches a request and
 still has uses left decides what happens to it; everything else gets the normal (recorded) answer. So one run
@@ -38,7 +38,7 @@ FAULTS: dict[str, str] = {
     "rate_limit": "HTTP 429 (Overpass: its real rate_limited HTML; SCB: problem+json); retry_after=None|'<s>'|<http-date>",
     "status": "HTTP `status` (default 503; Overpass 504: its real too-busy HTML); retry_after optional; body optional",
     "problem": "RFC 7807 application/problem+json with `status` (default 403), shape of PxAPI-2.yml's example",
-    "refused": "the source's URLs point at a bound but never listening port: connection refused (source-wide)",
+    "refused": "the source's port stops listening (a bound, never-listening socket holds it): refused, until clear()",
     "close": "read the request, then close the connection without a byte (RemoteDisconnected)",
     "hang": "read the request, never answer; lasts at most max_s (default 60) or until stop()",
     "trickle": "send the normal answer one byte every `interval` s (default 1.0), at most max_s (default 60)",
@@ -97,13 +97,15 @@ class Reply:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False
+    allow_reuse_address = True  # a refused source listens again on the same port after clear()
     request_queue_size = 64
     fake: FakeAPI
+    source: str
 
 
 class FakeAPI:
-    """The fake server. Use as a context manager (or start()/stop()); see `fault()`, `urls`, `count()`."""
+    """The fake servers (one loopback port per source). Use as a context manager (or start()/stop());
+    see `fault()`, `urls`, `count()`."""
 
     def __init__(
         self,
@@ -116,34 +118,40 @@ class FakeAPI:
         self.max_requests = max_requests
         self.max_lifetime = max_lifetime
         self.kolada_per_page = kolada_per_page  # force small pages (the 5 real records over several pages)
-        self.kolada_relabel = (
-            kolada_relabel  # rewrite the real records' kpi id to the one asked (BUILT, off by default)
-        )
+        self.kolada_relabel = kolada_relabel  # rewrite the real records' kpi to the one asked (BUILT; off)
         self.faults: list[Fault] = []
         self.requests: list[Seen] = []
         self.capped = False
-        self.stopped = threading.Event()
+        self.stopped = threading.Event()  # set when stopping begins (ends hangs and trickles)
+        self.closed = threading.Event()  # set when every port is closed
         self._lock = threading.Lock()
-        self._conns: set[socket.socket] = set()
-        self._refused: set[str] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._conns: dict[socket.socket, str] = {}  # open connection -> source
+        self._ports: dict[str, int] = {}
+        self._servers: dict[str, _Server] = {}
+        self._closed: dict[str, socket.socket] = {}  # refused source -> bound, never listening socket on its port
         self._timer: threading.Timer | None = None
-        self._closed_sock: socket.socket | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
+    def _serve(self, source: str, port: int = 0) -> None:
+        server = _Server((HOST, port), _Handler)
+        server.fake, server.source = self, source
+        self._servers[source] = server
+        self._ports[source] = server.server_address[1]
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fakeapi-{source}", daemon=True
+        ).start()
+
+    def _drop_connections(self, source: str | None = None) -> None:
+        with self._lock:
+            conns = [c for c, s in self._conns.items() if source is None or s == source]
+        for c in conns:
+            with contextlib.suppress(OSError):
+                c.shutdown(socket.SHUT_RDWR)
+
     def start(self) -> FakeAPI:
-        server = _Server((HOST, 0), _Handler)
-        server.fake = self
-        self._server = server
-        # a port that is bound but never listens: connecting to it is refused, and no one else can take it
-        self._closed_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._closed_sock.bind((HOST, 0))
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakeapi", daemon=True
-        )
-        self._thread.start()
+        for source in SOURCES:
+            self._serve(source)
         self._timer = threading.Timer(self.max_lifetime, self.stop)
         self._timer.daemon = True
         self._timer.start()
@@ -153,18 +161,17 @@ class FakeAPI:
         if self.stopped.is_set():
             return
         self.stopped.set()  # ends hangs and trickles
-        with self._lock:
-            conns = list(self._conns)
-        for c in conns:
-            with contextlib.suppress(OSError):
-                c.shutdown(socket.SHUT_RDWR)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._closed_sock is not None:
-            self._closed_sock.close()
+        self._drop_connections()
+        for server in list(self._servers.values()):
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+        for sock in self._closed.values():
+            sock.close()
+        self._closed.clear()
         if self._timer is not None:
             self._timer.cancel()
+        self.closed.set()
 
     def __enter__(self) -> FakeAPI:
         return self.start()
@@ -174,28 +181,17 @@ class FakeAPI:
 
     # ------------------------------------------------------------------ addresses
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() the fake first"
-        return self._server.server_address[1]
-
-    @property
-    def closed_port(self) -> int:
-        assert self._closed_sock is not None
-        return self._closed_sock.getsockname()[1]
-
-    @property
-    def root(self) -> str:
-        return f"http://{HOST}:{self.port}"
+    def port_of(self, source: str) -> int:
+        assert self._ports, "start() the fake first"
+        return self._ports[source]
 
     def base(self, source: str) -> str:
-        """Base of one source (its prefix); a refused source gets the never-listening port."""
-        port = self.closed_port if source in self._refused else self.port
-        return f"http://{HOST}:{port}/{source}"
+        """Base URL of one source: its own port, and its prefix."""
+        return f"http://{HOST}:{self.port_of(source)}/{source}"
 
     @property
     def urls(self) -> dict[str, str]:
-        """Base URLs the clients use, keyed like the constants they replace (read it after setting `refused`)."""
+        """Base URLs the clients use, keyed like the constants they replace (fixed for the fake's life)."""
         scb, kolada, osm = self.base("scb"), self.base("kolada"), self.base("overpass")
         return {
             "scb_v2": f"{scb}/api/v2",  # etl.sources.pxweb.V2_BASE
@@ -211,23 +207,37 @@ class FakeAPI:
     def fault(
         self, source: str, kind: str, *, path: str = "*", method: str = "*", times: int | None = None, **params: Any
     ) -> Fault:
-        """Add a fault rule (rules are tried in the order added). Returns it (its `used` counts applications)."""
+        """Add a fault rule (rules are tried in the order added). Returns it (its `used` counts applications).
+
+        `refused` is source-wide and immediate: the source's server stops listening (open connections are
+        cut) and a bound, never-listening socket holds its port, so connecting is refused until `clear()`.
+        """
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}; one of {SOURCES}")
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; one of {sorted(FAULTS)}")
-        if kind == "refused":
-            self._refused.add(source)
+        if kind == "refused" and source not in self._closed:
+            server = self._servers.pop(source)
+            server.shutdown()
+            server.server_close()
+            self._drop_connections(source)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((HOST, self._ports[source]))
+            self._closed[source] = sock
         f = Fault(source, kind, path, method, times, params)
         with self._lock:
             self.faults.append(f)
         return f
 
     def clear(self) -> None:
-        """Drop every fault rule (a 'healthy again' rerun); counts are kept."""
+        """Drop every fault rule and listen again where refused (a 'healthy again' rerun); counts are kept."""
         with self._lock:
             self.faults.clear()
-            self._refused.clear()
+        for source, sock in list(self._closed.items()):
+            sock.close()
+            del self._closed[source]
+            self._serve(source, self._ports[source])
 
     def count(self, source: str | None = None, path: str = "*", method: str = "*") -> int:
         """Requests received for a source (and a path glob below its prefix, and a method)."""
@@ -480,13 +490,13 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         with self.server.fake._lock:
-            self.server.fake._conns.add(self.connection)
+            self.server.fake._conns[self.connection] = self.server.source
 
     def finish(self) -> None:
         with contextlib.suppress(OSError):
             super().finish()
         with self.server.fake._lock:
-            self.server.fake._conns.discard(self.connection)
+            self.server.fake._conns.pop(self.connection, None)
 
     def do_GET(self) -> None:
         self._handle()
@@ -504,6 +514,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         segs = parts.path.split("/", 2)  # ['', source, rest]
         source = segs[1] if len(segs) > 1 else ""
+        if source != self.server.source:  # each port serves only its own source's prefix
+            source = ""
         path = "/" + (segs[2] if len(segs) > 2 else "")
         query = parse_qs(parts.query, keep_blank_values=True)
         method = self.command
