@@ -9,6 +9,7 @@ import socket
 import time
 import tracemalloc
 import zlib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -405,3 +406,27 @@ def test_fixture_points_todays_etl_at_the_fake(fakeapi_etl, tmp_path, monkeypatc
     assert run.ok, [r.message for r in run.results]
     assert fakeapi_etl.count("kolada", "/v3/kpi/*") == 6 and fakeapi_etl.count("kolada", "/v3/data/*") == 6
     assert fakeapi_etl.count("scb") == fakeapi_etl.count("overpass") == 0
+
+
+def test_standalone_command_serves_until_its_lifetime():
+    import subprocess
+    import sys
+
+    from tests.fakeapi.__main__ import parse_fault
+
+    assert parse_fault("scb=problem:status=403,path=/api/v2/tables/*/data") == (
+        "scb",
+        "problem",
+        {"status": 403, "path": "/api/v2/tables/*/data"},
+    )
+    cmd = [sys.executable, "-m", "tests.fakeapi", "--lifetime", "20", "--fault", "overpass=status:status=504,times=1"]
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        urls = json.loads(proc.stdout.readline())["urls"]
+        codes = [get(urls["overpass_status"]).status_code for _ in range(2)]
+        assert codes == [504, 200]
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and '"GET /overpass/api/status": 2' in err
