@@ -430,3 +430,32 @@ def test_standalone_command_serves_until_its_lifetime():
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and '"GET /overpass/api/status": 2' in err
+
+
+def test_etl_shim_runs_todays_fetch_in_a_subprocess_against_the_fake(fakeapi, tmp_path):  # noqa: F811
+    import os
+    import subprocess
+    import sys
+
+    from tests.fakeapi.plugin import shim_env
+
+    fakeapi.fault("overpass", "status", path="/api/interpreter", status=400)  # not retried: fails at once
+    env = {**os.environ, **shim_env(fakeapi), "SERVICEKARTAN_DATA_DIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "tests.fakeapi.etl_shim", "fetch", "--source", "osm", "--county", "08"]
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Overpass rejected the query (HTTP 400)" in done.stderr
+    assert fakeapi.count("overpass", "/api/interpreter") == 1 and not (tmp_path / "raw").exists()
+
+
+def test_every_issue_case_applies_to_the_fake():
+    from tests.fakeapi.cases import CASES, by_name
+
+    assert len({c.name for c in CASES}) == len(CASES) >= 19
+    with FakeAPI() as api:
+        for case in CASES:
+            case.apply(api)
+            assert case.source in ("scb", "kolada", "osm") and len(api.faults) == len(case.rules)
+            api.clear()
+        assert get(api.urls["overpass_status"]).status_code == 200
+    assert by_name("gzip bomb").rules[0][1] == "gzip_bomb"

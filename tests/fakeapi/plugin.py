@@ -5,6 +5,8 @@
 - `fakeapi_etl`: the same, with today's etl clients pointed at it for in-process runs (`run_fetch`).
 - `fakeapi_env(api)`: environment variables for a subprocess `python -m etl fetch` once the ETL reads its
   endpoints from the environment (issue 17 item 3; the names are a proposal, see ENV_VARS).
+- Until then, a subprocess fetch against the fake: `python -m tests.fakeapi.etl_shim fetch …` with
+  `FAKEAPI_URLS=<json of api.urls>` in its environment (`shim_env(api)` builds it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ ENV_VARS = {
 }
 
 
+def shim_env(api: FakeAPI) -> dict[str, str]:
+    """Environment for `python -m tests.fakeapi.etl_shim …` (today's ETL, endpoints patched in the child)."""
+    import json
+
+    return {**fakeapi_env(api), "FAKEAPI_URLS": json.dumps(api.urls)}
+
+
 def fakeapi_env(api: FakeAPI) -> dict[str, str]:
     """Environment for a subprocess fetch against the fake (proxies off for loopback)."""
     env = {ENV_VARS[k]: v for k, v in api.urls.items()}
@@ -33,40 +42,47 @@ def fakeapi_env(api: FakeAPI) -> dict[str, str]:
     return env
 
 
-def patch_etl(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Point today's clients at the fake (module constants AND the keyword defaults they were bound to).
+_TARGETS = (  # (module, constant, class, keyword default of its __init__, url key)
+    ("etl.sources.pxweb", "V2_BASE", "PxWeb", "v2_base", "scb_v2"),
+    ("etl.sources.pxweb", "V1_BASE", "PxWeb", "v1_base", "scb_v1"),
+    ("etl.sources.kolada", "BASE", "Kolada", "base", "kolada"),
+    ("etl.sources.overpass", "INTERPRETER", "Overpass", "url", "overpass"),
+    ("etl.sources.overpass", "STATUS", "Overpass", "status_url", "overpass_status"),
+    ("etl.steps.scb_tatorter", "WFS_URL", None, None, "scb_wfs"),
+)
 
-    Transitional: once the ETL reads endpoints from the environment, use `fakeapi_env` instead. Tolerates
-    the restructure (a constant that moved is skipped; check the returned dict of what was patched).
+
+def point_etl_at(urls: dict[str, str], setattr_=setattr, setitem=None) -> dict[str, str]:
+    """Point today's clients at `urls` (module constants AND the keyword defaults they were bound to).
+
+    Transitional, until the ETL reads its endpoints from the environment (then use `fakeapi_env`).
+    Tolerates the restructure: a constant that moved is skipped — check the returned dict of what was patched.
     """
     import importlib
 
-    urls = api.urls
+    setitem = setitem or (lambda d, k, v: d.__setitem__(k, v))
     patched: dict[str, str] = {}
-    targets = [
-        ("etl.sources.pxweb", "V2_BASE", "PxWeb", "v2_base", "scb_v2"),
-        ("etl.sources.pxweb", "V1_BASE", "PxWeb", "v1_base", "scb_v1"),
-        ("etl.sources.kolada", "BASE", "Kolada", "base", "kolada"),
-        ("etl.sources.overpass", "INTERPRETER", "Overpass", "url", "overpass"),
-        ("etl.sources.overpass", "STATUS", "Overpass", "status_url", "overpass_status"),
-        ("etl.steps.scb_tatorter", "WFS_URL", None, None, "scb_wfs"),
-    ]
-    for module, const, cls, kw, key in targets:
+    for module, const, cls, kw, key in _TARGETS:
         try:
             mod = importlib.import_module(module)
         except ImportError:
             continue
         if hasattr(mod, const):
-            monkeypatch.setattr(mod, const, urls[key])
+            setattr_(mod, const, urls[key])
             patched[f"{module}.{const}"] = urls[key]
         klass = getattr(mod, cls, None) if cls else None
         defaults = getattr(getattr(klass, "__init__", None), "__kwdefaults__", None)
         if defaults and kw in defaults:
-            monkeypatch.setitem(defaults, kw, urls[key])
+            setitem(defaults, kw, urls[key])
             patched[f"{module}.{cls}(__init__ {kw}=)"] = urls[key]
+    return patched
+
+
+def patch_etl(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """`point_etl_at(api.urls)` through monkeypatch (undone after the test); proxies off for loopback."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    return patched
+    return point_etl_at(api.urls, monkeypatch.setattr, monkeypatch.setitem)
 
 
 @pytest.fixture()
