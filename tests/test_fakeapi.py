@@ -402,6 +402,8 @@ def test_fixture_points_todays_etl_at_the_fake(fakeapi_etl, tmp_path, monkeypatc
 
     monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(tmp_path))
     assert kolada.Kolada().base == fakeapi_etl.urls["kolada"]
+    with pytest.raises(requests.ConnectionError, match="blocked"):  # nothing beyond 127.0.0.1 resolves
+        requests.get("https://api.kolada.se/v3/kpi/N07900", timeout=T)
     run = run_fetch(["kolada"], Options(since=2020), clock=FakeClock(), out=io.StringIO())
     assert run.ok, [r.message for r in run.results]
     assert fakeapi_etl.count("kolada", "/v3/kpi/*") == 6 and fakeapi_etl.count("kolada", "/v3/data/*") == 6

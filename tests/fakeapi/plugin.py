@@ -42,46 +42,70 @@ def fakeapi_env(api: FakeAPI) -> dict[str, str]:
     return env
 
 
-_TARGETS = (  # (module, constant, class, keyword default of its __init__, url key)
-    ("etl.sources.pxweb", "V2_BASE", "PxWeb", "v2_base", "scb_v2"),
-    ("etl.sources.pxweb", "V1_BASE", "PxWeb", "v1_base", "scb_v1"),
-    ("etl.sources.kolada", "BASE", "Kolada", "base", "kolada"),
-    ("etl.sources.overpass", "INTERPRETER", "Overpass", "url", "overpass"),
-    ("etl.sources.overpass", "STATUS", "Overpass", "status_url", "overpass_status"),
-    ("etl.steps.scb_tatorter", "WFS_URL", None, None, "scb_wfs"),
+_TARGETS = (  # (modules tried — every one that exists is patched, constant, class, its __init__ keyword, url key)
+    (("etl.sources.pxweb.client", "etl.sources.pxweb"), "V2_BASE", "PxWeb", "v2_base", "scb_v2"),
+    (("etl.sources.pxweb.client", "etl.sources.pxweb"), "V1_BASE", "PxWeb", "v1_base", "scb_v1"),
+    (("etl.sources.kolada",), "BASE", "Kolada", "base", "kolada"),
+    (("etl.sources.overpass",), "INTERPRETER", "Overpass", "url", "overpass"),
+    (("etl.sources.overpass",), "STATUS", "Overpass", "status_url", "overpass_status"),
+    (("etl.fetchers.scb_tatorter", "etl.steps.scb_tatorter"), "WFS_URL", None, None, "scb_wfs"),
 )
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def point_etl_at(urls: dict[str, str], setattr_=setattr, setitem=None) -> dict[str, str]:
     """Point today's clients at `urls` (module constants AND the keyword defaults they were bound to).
 
     Transitional, until the ETL reads its endpoints from the environment (then use `fakeapi_env`).
-    Tolerates the restructure: a constant that moved is skipped — check the returned dict of what was patched.
+    Tolerates the restructure (every module of a target that exists is patched; a constant that moved
+    elsewhere is skipped — check the returned dict). Pair it with `guard_loopback` so a missed one fails
+    instead of reaching the real service.
     """
     import importlib
 
     setitem = setitem or (lambda d, k, v: d.__setitem__(k, v))
     patched: dict[str, str] = {}
-    for module, const, cls, kw, key in _TARGETS:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        if hasattr(mod, const):
-            setattr_(mod, const, urls[key])
-            patched[f"{module}.{const}"] = urls[key]
-        klass = getattr(mod, cls, None) if cls else None
-        defaults = getattr(getattr(klass, "__init__", None), "__kwdefaults__", None)
-        if defaults and kw in defaults:
-            setitem(defaults, kw, urls[key])
-            patched[f"{module}.{cls}(__init__ {kw}=)"] = urls[key]
+    for modules, const, cls, kw, key in _TARGETS:
+        for module in modules:
+            try:
+                mod = importlib.import_module(module)
+            except ImportError:
+                continue
+            if hasattr(mod, const):
+                setattr_(mod, const, urls[key])
+                patched[f"{module}.{const}"] = urls[key]
+            klass = getattr(mod, cls, None) if cls else None
+            defaults = getattr(getattr(klass, "__init__", None), "__kwdefaults__", None)
+            if defaults and kw in defaults and defaults[kw] != urls[key]:
+                setitem(defaults, kw, urls[key])
+                patched[f"{module}.{cls}(__init__ {kw}=)"] = urls[key]
     return patched
 
 
+def guard_loopback(setattr_=setattr) -> None:
+    """Make this process unable to resolve any host but 127.0.0.1/localhost (a missed endpoint fails fast,
+    as 'connection failed', instead of reaching a real service)."""
+    import socket
+
+    real = socket.getaddrinfo
+    if getattr(real, "_fakeapi_guard", False):
+        return
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in LOOPBACK:
+            raise socket.gaierror(socket.EAI_NONAME, f"fakeapi: network beyond 127.0.0.1 blocked ({name})")
+        return real(host, *args, **kwargs)
+
+    getaddrinfo._fakeapi_guard = True  # type: ignore[attr-defined]
+    setattr_(socket, "getaddrinfo", getaddrinfo)
+
+
 def patch_etl(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """`point_etl_at(api.urls)` through monkeypatch (undone after the test); proxies off for loopback."""
+    """`point_etl_at(api.urls)` and `guard_loopback()` through monkeypatch (undone after the test)."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    guard_loopback(monkeypatch.setattr)
     return point_etl_at(api.urls, monkeypatch.setattr, monkeypatch.setitem)
 
 
