@@ -5,7 +5,7 @@ import streamlit as st
 
 from servicekartan import catalog, datasets, method_text, ui, views
 from servicekartan.definitions import SERVICE_TYPES
-from servicekartan.i18n import t
+from servicekartan.i18n import LANG_NAMES, LANGS, service_label, t
 
 lang = ui.page_header("page_method")
 
@@ -13,7 +13,8 @@ st.header(t("definitions", lang))
 st.markdown(method_text.definitions(lang))
 
 st.header(t("service_types", lang))
-st.dataframe(pd.DataFrame([{"id": s.id, "Svenska": s.sv, "English": s.en} for s in SERVICE_TYPES]), hide_index=True)
+names = [{"id": s.id, **{LANG_NAMES[code]: service_label(s.id, code) for code in LANGS}} for s in SERVICE_TYPES]
+st.dataframe(pd.DataFrame(names), hide_index=True)
 
 st.header(t("distances_method", lang))
 st.markdown(method_text.distances(lang))

@@ -82,8 +82,8 @@ grants_df = st.data_editor(
 grants = views.grants_from_table(grants_df)
 try:
     inputs = costs.CostInputs(building, equipment, years, rate / 100, running, fte, per_fte, grants)
-except ValueError as exc:
-    st.error(t("input_error", lang, msg=str(exc)))
+except costs.InvalidCostInputs as exc:
+    st.error(t("input_error", lang, msg=exc.text(lang)))
     st.stop()
 result = costs.business_case(inputs)
 m1, m2, m3 = st.columns(3)

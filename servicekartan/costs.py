@@ -23,7 +23,19 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from servicekartan import i18n
 from servicekartan.i18n import t
+
+
+class InvalidCostInputs(ValueError):
+    """CostInputs that cannot be used: the message is English; `text(lang)` gives it in a language."""
+
+    def __init__(self, problems: Mapping[str, Sequence[str]]) -> None:
+        self._texts = {lang: "; ".join(found) for lang, found in problems.items()}
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        return self._texts[i18n.lang_code(lang)]
 
 
 @dataclass(frozen=True)
@@ -46,24 +58,23 @@ class CostInputs:
     def __post_init__(self) -> None:
         # A read-only copy: a shared constant such as FLISERYD_ACTUAL cannot be changed by a caller.
         object.__setattr__(self, "grants", MappingProxyType({str(k): float(v) for k, v in self.grants.items()}))
-        problems = self.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        if self.problems():
+            raise InvalidCostInputs({lang: self.problems(lang) for lang in i18n.LANGS})
 
-    def problems(self) -> list[str]:
-        """Plain-language problems with the inputs (empty list = valid)."""
+    def problems(self, lang: str = "en") -> list[str]:
+        """Plain-language problems with the inputs (empty list = valid), in a language (`cost_problem.*`)."""
         out = []
         for name in ("building", "equipment", "running", "fte", "cost_per_fte"):
             v = getattr(self, name)
             if not np.isfinite(v) or v < 0:
-                out.append(f"{name} must be a number ≥ 0 (got {v})")
+                out.append(t("cost_problem.not_negative", lang, name=name, v=v))
         if not np.isfinite(self.years) or self.years <= 0:
-            out.append(f"years must be > 0 (got {self.years})")
+            out.append(t("cost_problem.years", lang, v=self.years))
         if not np.isfinite(self.rate) or not 0 <= self.rate < 1:
-            out.append(f"rate is a fraction between 0 and 1, e.g. 0.03 for 3 % (got {self.rate})")
+            out.append(t("cost_problem.rate", lang, v=self.rate))
         for who, amount in self.grants.items():
             if not np.isfinite(amount) or amount < 0:
-                out.append(f"grant from {who} must be ≥ 0 (got {amount})")
+                out.append(t("cost_problem.grant", lang, who=who, v=amount))
         return out
 
     @property

@@ -8,26 +8,27 @@ from dataclasses import dataclass
 from servicekartan.areas import COUNTRY_CODE as COUNTRY_CODE
 from servicekartan.areas import LEVELS as LEVELS
 
+# Service labels live in the translation catalog (`service.<id>`); re-exported for the pages that import it here.
+from servicekartan.i18n import service_label as service_label
+
 
 @dataclass(frozen=True)
 class ServiceType:
-    id: str
-    sv: str
-    en: str
+    id: str  # its name in each language: i18n.service_label(id, lang)
     color: str  # Okabe-Ito / Tol colour-blind-safe palette, fixed per type everywhere
 
 
 # Order matters: it is the order of every legend, table and bar chart.
 SERVICE_TYPES: tuple[ServiceType, ...] = (
-    ServiceType("grocery", "Dagligvarubutik", "Grocery store", "#0072B2"),
-    ServiceType("fuel", "Drivmedel", "Fuel station", "#E69F00"),
-    ServiceType("pharmacy", "Apotek", "Pharmacy", "#009E73"),
-    ServiceType("parcel", "Post- och paketombud", "Parcel agent", "#CC79A7"),
-    ServiceType("atm", "Kontantuttag", "Cash withdrawal", "#D55E00"),
-    ServiceType("cash_deposit", "Dagskassedeponering", "Cash deposit", "#882255"),
-    ServiceType("payment", "Betalningsförmedling", "Bill payment", "#999933"),
-    ServiceType("health", "Vårdcentral", "Health centre", "#56B4E9"),
-    ServiceType("school", "Grundskola", "Primary school", "#332288"),
+    ServiceType("grocery", "#0072B2"),
+    ServiceType("fuel", "#E69F00"),
+    ServiceType("pharmacy", "#009E73"),
+    ServiceType("parcel", "#CC79A7"),
+    ServiceType("atm", "#D55E00"),
+    ServiceType("cash_deposit", "#882255"),
+    ServiceType("payment", "#999933"),
+    ServiceType("health", "#56B4E9"),
+    ServiceType("school", "#332288"),
 )
 SERVICE_TYPE_IDS: tuple[str, ...] = tuple(s.id for s in SERVICE_TYPES)
 SERVICE_COLORS: dict[str, str] = {s.id: s.color for s in SERVICE_TYPES}
@@ -46,10 +47,3 @@ QUALITY_MODELLED = "modelled"
 
 # Years of the access time series built from the embedded snapshot: the target period.
 ACCESS_YEARS: tuple[int, ...] = tuple(range(2015, 2021))
-
-
-def service_label(service_type: str, lang: str = "sv") -> str:
-    for s in SERVICE_TYPES:
-        if s.id == service_type:
-            return s.sv if lang == "sv" else s.en
-    return service_type

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from servicekartan import areas
 from servicekartan.datasets import COLUMNS
 from servicekartan.definitions import COUNTRY_CODE
 from servicekartan.views import area_mask, latest_population
@@ -73,11 +74,10 @@ def apply_filters(frames: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:
             ids = villages.loc[area_mask(villages, f.area), "village_id"]
             df = df[df["village_id"].isin(ids)]
         elif f.dataset == "regions":
-            df = df[df["code"].str.startswith(f.area) | (df["code"] == COUNTRY_CODE)]
+            df = df[areas.in_area(df["code"], f.area) | (df["code"] == COUNTRY_CODE)]
         elif "area_code" in df.columns:
             ids = set(villages.loc[area_mask(villages, f.area), "village_id"])
-            codes = df["area_code"].astype(str)
-            df = df[codes.str.startswith(f.area) | codes.isin(ids)]
+            df = df[areas.in_area(df["area_code"], f.area) | df["area_code"].isin(ids)]
     # years
     if f.years and "year" in df.columns:
         df = df[(df["year"] >= f.years[0]) & (df["year"] <= f.years[1])]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from servicekartan import i18n, paths
+from servicekartan import datasets, i18n, paths
 from servicekartan.costs import CostInputs, business_case
 from servicekartan.definitions import (
     QUALITY_MODELLED,
@@ -47,37 +47,7 @@ OFFERED_SERVICES: tuple[str, ...] = (
     "e_health",
 )
 
-REGISTER_COLUMNS: tuple[str, ...] = (
-    "servicepoint_id",
-    "village_id",
-    "name",
-    "municipality_code",
-    "status",
-    "agreement_date",
-    "opened",
-    "closed",
-    "opened_note",
-    "host",
-    "offered",
-    "service_types",
-    "service_types_note",
-    "partners",
-    "investment",
-    "financing",
-    "grants_total",
-    "running_cost",
-    "staff_fte",
-    "staff_cost",
-    "annual_cost",
-    "annual_cost_payer",
-    "lat",
-    "lon",
-    "x",
-    "y",
-    "source",
-    "note",
-    "quality",
-)
+REGISTER_COLUMNS: tuple[str, ...] = datasets.columns("servicepoints")
 _TEXT = (
     "servicepoint_id",
     "village_id",
@@ -316,20 +286,7 @@ def add_planned(
 # ------------------------------------------------------------------------------------------ services
 
 
-SERVICE_COLUMNS: tuple[str, ...] = (
-    "service_id",
-    "service_type",
-    "name",
-    "lat",
-    "lon",
-    "x",
-    "y",
-    "municipality_code",
-    "opened",
-    "closed",
-    "source",
-    "quality",
-)
+SERVICE_COLUMNS: tuple[str, ...] = datasets.columns("services")
 
 
 def servicepoint_services(register: pd.DataFrame) -> pd.DataFrame:

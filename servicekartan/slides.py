@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from servicekartan import charts, fmt, views
+from servicekartan import areas, charts, fmt, views
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import indicator_label, t
 
@@ -90,9 +90,9 @@ def kommun_map(ctx: Context) -> Slide:
         iid = "tatort_population"
     years = sorted(ind.loc[(ind["indicator_id"] == iid) & (ind["level"] == "municipality"), "year"].unique())
     year = ctx.year if ctx.year in years else int(years[-1])
-    county = ctx.area[:2] if ctx.area != COUNTRY_CODE else None
-    values = views.kommun_values(ind, iid, year, county)
-    codes = {c for c in ctx.names if len(c) == 4 and (county is None or c.startswith(county))}
+    county = areas.enclosing_county(ctx.area)
+    values = views.kommun_values(ind, iid, year, None if county == COUNTRY_CODE else county)
+    codes = set(areas.kommuner_in(county, ctx.names))
     label = indicator_label(iid, ctx.lang)
     title = f"{label}, {year}"
     fig = charts.area_choropleth(
@@ -103,7 +103,7 @@ def kommun_map(ctx: Context) -> Slide:
         title,
         ctx.lang,
         codes=codes,
-        highlight=ctx.area if len(ctx.area) == 4 else None,
+        highlight=ctx.area if areas.is_kommun(ctx.area) else None,
         height=620,
     )
     return Slide("kommun_map", title, fig, ("indicators",), bool((values["quality"] == "modelled").any()))

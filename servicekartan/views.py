@@ -227,7 +227,7 @@ def distance_bands(table: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
     missing = float(pop[d.isna()].sum())
     res = pd.DataFrame({"band": labels, "population": out.to_numpy()})
     if missing:
-        res.loc[len(res)] = ["ingen service" if lang == "sv" else "no service", missing]
+        res.loc[len(res)] = [code_label("no_service", lang), missing]
     return res
 
 

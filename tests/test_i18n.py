@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekartan import costs, fmt, i18n, method_text, servicepoints
+from servicekartan import costs, datasets, definitions, fmt, i18n, method_text, servicepoints
 from servicekartan.definitions import SERVICE_TYPES, THRESHOLDS_KM, THRESHOLDS_MIN
 from servicekartan.i18n import t, tn
 
@@ -75,31 +75,41 @@ def test_labels_for_ids_and_codes():
     assert i18n.code_label(None) == "–" and i18n.code_label(float("nan"), "en") == "–"
 
 
-def test_service_labels_match_the_vocabulary():
-    """Until definitions.ServiceType drops its sv/en fields (wave 2), the catalog must say the same."""
-    for s in SERVICE_TYPES:
-        assert i18n.service_label(s.id, "sv") == s.sv and i18n.service_label(s.id, "en") == s.en
-    assert [k.removeprefix("service.") for k in _catalogs()["sv"] if k.startswith("service.")] == [
-        s.id for s in SERVICE_TYPES
-    ]
+def test_service_labels_come_from_the_catalog():
+    """Every service type has a label in both languages, in the catalog in the vocabulary's order."""
+    assert i18n.service_label("grocery", "sv") == "Dagligvarubutik" and i18n.service_label("grocery", "en") == (
+        "Grocery store"
+    )
+    assert i18n.service_label("unknown_type", "en") == "unknown_type"
+    assert definitions.service_label is i18n.service_label
+    for cat in _catalogs().values():
+        assert [k.removeprefix("service.") for k in cat if k.startswith("service.")] == [s.id for s in SERVICE_TYPES]
 
 
-@pytest.mark.parametrize(
-    ("table", "attr"),
-    [("target_status", "STATUS_LABELS"), ("target_msg", "_MESSAGES"), ("target_basis", "_BASIS_TEXT")],
-)
-def test_target_strings_match_the_targets_module(table, attr):
-    """The targets' strings are in the catalog ahead of wave 2 (targets.py still holds its own sv/en tables);
-    until they are read from here, both must say the same. Skipped once the table has left targets."""
+def test_every_dataset_column_has_a_label_in_both_languages():
+    cats = _catalogs()
+    missing = [f"col.{c} ({lang})" for c in datasets.COLUMNS for lang, cat in cats.items() if f"col.{c}" not in cat]
+    assert not missing, "add a column header to servicekartan/i18n/sv.toml and en.toml [col]: " + ", ".join(missing)
+    assert i18n.column_label("population", "sv") == "Invånare" and i18n.column_label("distance_km", "en") == (
+        "Distance (km)"
+    )
+    assert i18n.column_label("no_such_column", "en") == "no_such_column"  # shows its own name, as before
+
+
+def test_language_fields():
+    assert i18n.lang_field("name", "sv") == "name_sv" and i18n.lang_field("name", "en") == "name_en"
+    assert i18n.lang_field("name", "de") == "name_en"  # any other code reads English
+
+
+def test_target_strings_are_read_from_the_catalog():
     from servicekartan import targets
 
-    pairs = getattr(targets, attr, None)
-    if pairs is None:
-        pytest.skip(f"targets.{attr} is gone")
-    for key, (sv, en) in pairs.items():
-        assert (t(f"{table}.{key}", "sv"), t(f"{table}.{key}", "en")) == (sv, en), key
-    assert targets.method_text("sv", 3) == i18n.method_section("targets_projection", "sv", n=3)
+    for attr in ("STATUS_LABELS", "METHOD_SV", "METHOD_EN"):
+        assert not hasattr(targets, attr), attr
+    assert targets.status_label("on_track", "sv") == "På väg" and targets.status_label("on_track", "en") == "On track"
     assert targets.method_text("en", 3) == i18n.method_section("targets_projection", "en", n=3)
+    assert targets.COLUMN_DOCS["year"] == "target year, 1990–2100"
+    assert datasets.columns("targets") == targets.COLUMNS
 
 
 def test_number_style_comes_from_the_catalog():
@@ -116,6 +126,13 @@ def test_library_strings_in_both_languages():
     assert split["financier"].tolist() == ["A", "Ej täckt av bidrag (egen finansiering/lån)"]
     assert costs.compare(costs.FLISERYD_ACTUAL, costs.FLISERYD_ACTUAL, "en")["item"].iloc[0] == "Building work"
     assert servicepoints.offered_labels("cafe;egen text", "en") == ["Simple café", "egen text"]
+
+
+def test_cost_input_problems_in_both_languages():
+    with pytest.raises(costs.InvalidCostInputs, match="years must be > 0") as caught:
+        costs.CostInputs(building=100, years=0, grants={"A": -1})
+    assert caught.value.text("en") == "years must be > 0 (got 0); grant from A must be ≥ 0 (got -1.0)"
+    assert caught.value.text("sv") == "years måste vara > 0 (fick 0); bidraget från A måste vara ≥ 0 (fick -1.0)"
 
 
 # ------------------------------------------------------------------------------------ the method page
@@ -154,21 +171,15 @@ def test_parse_sections():
 
 # ------------------------------------------------------------------------------------ no language tables in code
 
+# All the code (tests aside): the app, the library, the ETL and the benchmarks.
 SCANNED = [
     ROOT / "dashboard.py",
     *sorted((ROOT / "servicekartan").rglob("*.py")),
     *sorted((ROOT / "app_pages").rglob("*.py")),
+    *sorted((ROOT / "etl").rglob("*.py")),
+    *sorted((ROOT / "bench").rglob("*.py")),
 ]
 
-# Files (or folders: a prefix) still holding language comparisons, with how many they may hold at most.
-# To be emptied in wave 2 (the ui engineer's split of ui.py and targets.py lands first). The numbers may
-# only go down; an entry whose files hold none any more must be removed.
-ALLOWLIST: dict[str, int] = {
-    "servicekartan/definitions.py": 1,
-    "servicekartan/targets": 10,  # targets.py, or the targets/ package after the split
-    "servicekartan/ui": 3,  # ui.py, or the ui/ package after the split
-    "servicekartan/views.py": 1,
-}
 LANG_CODES = set(i18n.LANGS)
 
 
@@ -256,38 +267,19 @@ def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def _allowed(rel: str) -> str | None:
-    """The ALLOWLIST entry covering a file: the file itself, or a module name covering name.py and name/."""
-    return next((p for p in ALLOWLIST if rel in (p, f"{p}.py") or rel.startswith(f"{p}/")), None)
-
-
 def test_no_language_comparisons_or_tables_outside_the_catalog():
-    found: dict[str, list[str]] = {}
-    counts = dict.fromkeys(ALLOWLIST, 0)
-    for path in SCANNED:
-        rel = _rel(path)
-        if rel.startswith("servicekartan/i18n/"):
-            continue
-        hits = language_violations(path.read_text(encoding="utf-8"))
-        if not hits:
-            continue
-        entry = _allowed(rel)
-        if entry is None:
-            found[rel] = [f"{rel}:{line}: {what}" for line, what in hits]
-        else:
-            counts[entry] += len(hits)
-    assert not found, "use a catalog key (servicekartan/i18n/sv.toml, en.toml) instead:\n" + "\n".join(
-        line for lines in found.values() for line in lines
-    )
-    grown = {p: n for p, n in counts.items() if n > ALLOWLIST[p]}
-    assert not grown, f"the allowlisted files gained language comparisons (allowed {ALLOWLIST}): {grown}"
-    done = [p for p, n in counts.items() if n == 0]
-    assert not done, f"no language comparisons left in {done}: remove them from ALLOWLIST"
+    found = [
+        f"{_rel(path)}:{line}: {what}"
+        for path in SCANNED
+        if not _rel(path).startswith("servicekartan/i18n/")
+        for line, what in language_violations(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "use a catalog key (servicekartan/i18n/sv.toml, en.toml) instead:\n" + "\n".join(found)
 
 
 # ------------------------------------------------------------------------------------ keys used in code
 
-KEY_SCANNED = [*SCANNED, *sorted((ROOT / "bench").rglob("*.py"))]
+KEY_SCANNED = SCANNED
 
 
 def _literal_keys(source: str) -> list[tuple[int, str, str]]:

@@ -17,6 +17,7 @@ from etl import seed
 from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope_unit
 from etl.raw import RawItem
 from etl.sources import kolada
+from servicekartan import areas
 from servicekartan.definitions import QUALITY_OBSERVED
 
 # Kolada KPI -> (indicator_id, unit)
@@ -104,8 +105,8 @@ def area_of(kolada_id: str) -> tuple[str, str] | None:
     """Kolada municipality id -> (area_code, level): 0000 -> 00 country, 00NN -> län NN, NNNN -> kommun."""
     if not re.fullmatch(r"\d{4}", kolada_id):
         return None
-    if kolada_id == "0000":
-        return "00", "country"
+    if areas.normalise(kolada_id) == areas.COUNTRY_CODE:
+        return areas.COUNTRY_CODE, "country"
     if kolada_id.startswith("00"):
         return kolada_id[2:], "county"
     return kolada_id, "municipality"
@@ -117,15 +118,15 @@ def to_indicators(values: pd.DataFrame) -> pd.DataFrame:
     v = values[(values["gender"] == "T") & values["kpi"].isin(list(KPIS))]
     if v.empty:
         return pd.DataFrame(columns=cols)
-    areas = v["municipality"].map(area_of)
-    v = v[areas.notna()]
-    areas = areas[areas.notna()]
+    found = v["municipality"].map(area_of)
+    v = v[found.notna()]
+    found = found[found.notna()]
     out = pd.DataFrame(
         {
-            "area_code": [a[0] for a in areas],
+            "area_code": [a[0] for a in found],
             "year": v["period"].astype("int64").to_numpy(),
             "indicator_id": v["kpi"].map(lambda k: KPIS[k][0]).to_numpy(),
-            "level": [a[1] for a in areas],
+            "level": [a[1] for a in found],
             "value": v["value"].astype(float).to_numpy(),
             "unit": v["kpi"].map(lambda k: KPIS[k][1]).to_numpy(),
             "source": ("Kolada " + v["kpi"]).to_numpy(),

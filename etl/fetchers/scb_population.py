@@ -17,6 +17,7 @@ from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope
 from etl.raw import RawItem
 from etl.sources import pxweb
 from etl.sources.pxweb import PxWeb, SelectionError, TableMeta, TableRef
+from servicekartan import areas
 
 TABLES: tuple[TableRef, ...] = (
     TableRef(v2_id="TAB638", v1_path="BE/BE0101/BE0101A/BefolkningNy", name="Folkmängd 1968–2024"),
@@ -31,9 +32,9 @@ def units(options: Options) -> list[str]:
 
 def region_codes(values: list[str], county: str | None) -> list[str]:
     """Riket, län and kommun codes of a Region dimension (optionally only one län and its kommuner)."""
-    codes = [c for c in values if c.isdigit() and len(c) in (2, 4)]
+    codes = [c for c in values if areas.is_area_code(c)]
     if county:
-        codes = [c for c in codes if c[:2] == county and c != "00"]
+        codes = [c for c in codes if areas.county_of(c) == county]
     return codes
 
 
@@ -69,13 +70,8 @@ def fetch(ctx: FetchContext, unit: str) -> None:
 
 
 def level_of(code: str) -> str | None:
-    if code == "00":
-        return "country"
-    if len(code) == 2:
-        return "county"
-    if len(code) == 4:
-        return "municipality"
-    return None
+    """country / county / municipality for an SCB region code (`areas.level_of`); None for anything else."""
+    return areas.level_of(code) if areas.is_area_code(code) else None
 
 
 def transform(raw: list[RawItem]) -> pd.DataFrame:

@@ -6,6 +6,8 @@
   An unknown key comes back as the key itself (visible on the page and in tests, never a crash).
 * `tn("count.villages", n, lang)`: the singular or plural form for a count ("1 by" / "2 byar").
 * `indicator_label`, `code_label`, `service_label`: labels for ids and data codes found in the data.
+* `column_label(column, lang)`: a table header, keyed by the column name (`[col]`).
+* `lang_field("name", lang)`: the data column holding a text in the language ("name_sv" / "name_en").
 * `method_section(name, lang, **values)`: a section of the method page's Markdown.
 
 Any language code other than "sv" is English (as it always was); `lang_code(lang)` says which catalog
@@ -109,6 +111,18 @@ def indicator_label(indicator_id: str, lang: str = DEFAULT_LANG) -> str:
             d = dist[: -len(unit)] + (" km" if unit == "km" else " min")
             return t(f"indicator_pattern.{prefix}", lang, d=d, s=service_label(stype, lang).lower())
     return indicator_id
+
+
+def column_label(column: str, lang: str = DEFAULT_LANG) -> str:
+    """The header of a column (`col.<name>` in the catalog); a column without an entry shows its own name."""
+    key = f"col.{column}"
+    return t(key, lang) if has(key, lang) else column
+
+
+def lang_field(stem: str, lang: str = DEFAULT_LANG) -> str:
+    """The column or field holding a text in a language: lang_field("name", "en") -> "name_en" (any code other
+    than "sv" reads English, as the catalog does)."""
+    return f"{stem}_{lang_code(lang)}"
 
 
 def code_label(code: object, lang: str = DEFAULT_LANG) -> str:

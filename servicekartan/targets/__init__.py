@@ -5,11 +5,12 @@ The registry
 `data/seed/targets.csv` holds the national targets of the "target picture" 2015–2016 (2020).
 Users add their own targets in the app, download them with `targets_to_csv` and upload them again;
 `parse_targets` validates an upload line by line and never raises, `apply_upload` keeps the
-previous targets when an upload has errors. Columns (see `COLUMN_DOCS`): the required ones are
+previous targets when an upload has errors. Columns (the "targets" entry of
+`servicekartan.datasets`; see `COLUMN_DOCS`): the required ones are
 `target_id`, `indicator_id`, `value`, `year`, `direction`; the rest have defaults.
 
-Progress (method stated once, in `METHOD_EN` / `METHOD_SV`)
------------------------------------------------------------
+Progress (method stated once, in the catalog's method text: `method_text(lang)`)
+-------------------------------------------------------------------------------
 `evaluate(series, target)` judges one target against one indicator series (`year`, `value`, and
 `base` or `source` to find series breaks):
 
@@ -24,7 +25,7 @@ Progress (method stated once, in `METHOD_EN` / `METHOD_SV`)
 A series break is where the measurement base changes between two consecutive observations
 (e.g. PTS broadband: population before 2014, households from then on).
 
-Modules: `vocabulary` (columns, accepted values, statuses, method text), `errors` (located messages),
+Modules: `vocabulary` (columns, accepted values, statuses; their words are in servicekartan.i18n), `errors` (located messages),
 `validation` (one validator per field), `registry` (CSV parse/write/merge, uploads), `series` (bases,
 breaks, projection), `status` (one target -> a status), `summary` (tables of statuses).
 """
@@ -57,13 +58,10 @@ from servicekartan.targets.vocabulary import (
     MAX_BYTES,
     MAX_ROWS,
     MAX_TEXT,
-    METHOD_EN,
-    METHOD_SV,
     N_LAST,
     REACH_HORIZON,
     REQUIRED,
     SCOPES,
-    STATUS_LABELS,
     STATUSES,
     YEAR_MAX,
     YEAR_MIN,
@@ -82,14 +80,11 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
     "MAX_TEXT",
-    "METHOD_EN",
-    "METHOD_SV",
     "N_LAST",
     "REACH_HORIZON",
     "REQUIRED",
     "SCOPES",
     "STATUSES",
-    "STATUS_LABELS",
     "SUMMARY_COLUMNS",
     "YEAR_MAX",
     "YEAR_MIN",

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from servicekartan import i18n
 from servicekartan.areas import COUNTRY_CODE, normalise
 from servicekartan.definitions import QUALITY_MODELLED, QUALITY_OBSERVED
 from servicekartan.targets.series import Projection, SeriesBreak, find_breaks, meets, prepare_series, project
@@ -53,7 +54,7 @@ class Target:
         )
 
     def name(self, lang: str = "en") -> str:
-        return (self.name_sv if lang == "sv" else self.name_en) or self.name_sv or self.target_id
+        return getattr(self, i18n.lang_field("name", lang)) or self.name_sv or self.target_id
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,9 @@ class TargetStatus:
         return LIGHTS[self.status]
 
     def basis_text(self, lang: str = "en") -> str:
-        """How `value_at_target` was obtained, in words."""
-        sv, en = _BASIS_TEXT[self.basis]
+        """How `value_at_target` was obtained, in words (`target_basis.<basis>` in the catalog)."""
         ys = self.basis_years + (0, 0)
-        return (sv if lang == "sv" else en).format(y0=ys[0], y1=ys[1], year=self.target.year)
+        return i18n.t(f"target_basis.{self.basis}", lang, y0=ys[0], y1=ys[1], year=self.target.year)
 
     @property
     def value_basis(self) -> str:
@@ -107,27 +107,27 @@ class TargetStatus:
 
     def sentence(self, lang: str = "en") -> str:
         """One plain sentence about the status, for a caption."""
-        t, unit = self.target, (" " + self.target.unit if self.target.unit else "")
-        sv = lang == "sv"
-        cmp = ("minst" if sv else "at least") if t.direction == "at_least" else ("högst" if sv else "at most")
-        head = f"{t.name(lang)}: {cmp} {_fmt(t.value)}{unit} {'år' if sv else 'in'} {t.year}"
-        parts = [head, self.label(lang).lower()]
+        tg, unit = self.target, (" " + self.target.unit if self.target.unit else "")
+        head = "head_at_least" if tg.direction == "at_least" else "head_at_most"
+        parts = [
+            i18n.t(f"target_sentence.{head}", lang, name=tg.name(lang), value=_fmt(tg.value), unit=unit, year=tg.year),
+            self.label(lang).lower(),
+        ]
         if self.value_at_target is not None:
             parts.append(f"{_fmt(self.value_at_target)}{unit} ({self.basis_text(lang)})")
         if self.first_met_year is not None:
-            parts.append(
-                f"uppnått första gången {self.first_met_year}" if sv else f"first met in {self.first_met_year}"
-            )
+            parts.append(i18n.t("target_sentence.first_met", lang, year=self.first_met_year))
         if self.projection is not None and self.status != "met":
             p = self.projection
-            reach = (
-                ("trenden når aldrig målet" if sv else "the trend never reaches it")
+            parts.append(
+                i18n.t("target_sentence.never_reaches", lang)
                 if p.reach_year is None
-                else (f"trenden når målet {p.reach_year}" if sv else f"the trend reaches it in {p.reach_year}")
+                else i18n.t("target_sentence.reaches", lang, year=p.reach_year)
             )
-            parts.append(reach)
         if self.breaks:
-            parts.append(("seriebrott " if sv else "series break ") + ", ".join(b.describe() for b in self.breaks))
+            parts.append(
+                i18n.t("target_sentence.series_break", lang, breaks=", ".join(b.describe() for b in self.breaks))
+            )
         return "; ".join(parts) + "."
 
 
@@ -142,24 +142,6 @@ def _quality(series: pd.DataFrame) -> str:
     if q <= {QUALITY_OBSERVED}:
         return QUALITY_OBSERVED
     return QUALITY_MODELLED if q <= {QUALITY_MODELLED} else "mixed"
-
-
-_BASIS_TEXT: dict[str, tuple[str, str]] = {
-    "observed": ("observerat {y0}", "observed {y0}"),
-    "latest": ("senaste observation {y0}", "latest observation {y0}"),
-    "interpolated": ("interpolerat {y0}–{y1}", "interpolated {y0}–{y1}"),
-    "neighbours_agree": (
-        "ingen observation {year}; {y0} och {y1} ger samma besked (seriebrott mellan)",
-        "no {year} observation; {y0} and {y1} agree (series break between)",
-    ),
-    "neighbours_disagree": (
-        "ingen observation {year}; {y0} och {y1} ger olika besked över ett seriebrott",
-        "no {year} observation; {y0} and {y1} disagree across a series break",
-    ),
-    "none_from": ("ingen observation från {year}", "no observation from {year} on"),
-    "none": ("ingen observation för {year}", "no observation for {year}"),
-    "no_observations": ("inga observationer", "no observations"),
-}
 
 
 def _value_at_year(df: pd.DataFrame, t: Target) -> tuple[float | None, str, tuple[int, ...]]:

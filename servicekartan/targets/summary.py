@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from servicekartan.areas import COUNTRY_CODE, normalise
+from servicekartan.i18n import lang_field
 from servicekartan.targets.series import prepare_series
 from servicekartan.targets.status import Target, TargetStatus, evaluate, series_for
 from servicekartan.targets.vocabulary import N_LAST, status_label
@@ -145,5 +146,5 @@ def in_language(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A summary table with `status` in words and `name` in the language (for showing it on a page)."""
     return summary.assign(
         status=summary["status"].map(lambda s: status_label(s, lang)),
-        name=summary["name_sv" if lang == "sv" else "name_en"],
+        name=summary[lang_field("name", lang)],
     )

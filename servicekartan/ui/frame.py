@@ -8,7 +8,7 @@ import streamlit as st
 
 from servicekartan import areas
 from servicekartan.areas import COUNTRY_CODE
-from servicekartan.i18n import DEFAULT_LANG, LANGS, t
+from servicekartan.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from servicekartan.ui.data import fetch_status, load, region_names
 from servicekartan.ui.presenter import presenter_deck, save_view_button
 from servicekartan.ui.state import lang, presenting
@@ -22,8 +22,6 @@ from servicekartan.ui.url_state import (
     url_select,
     url_value,
 )
-
-LANG_LABELS = {"sv": "Svenska", "en": "English"}
 
 # Constant CSS strings only (never user text): presenter mode and small layout touches.
 PRESENTER_CSS = """
@@ -47,7 +45,7 @@ def language_switch(container: Any) -> str:
         LANGS,
         key="lang",
         default=DEFAULT_LANG,
-        format_func=LANG_LABELS.get,
+        format_func=LANG_NAMES.get,
         widget=container.radio,
         horizontal=True,
     )

@@ -75,11 +75,11 @@ def presenter_deck(language: str) -> None:
     url_value("slide", range(1, n + 1), 1, parse=int)
     idx = int(st.session_state["slide"])
     nav = st.columns([1, 1, 1, 4, 4])
-    if nav[0].button("◀", key="_prev", disabled=idx <= 1, help="Föregående" if language == "sv" else "Previous"):
+    if nav[0].button("◀", key="_prev", disabled=idx <= 1, help=t("presenter.previous", language)):
         st.session_state["slide"] = idx - 1
         st.rerun()
     nav[1].markdown(f"**{idx} / {n}**")
-    if nav[2].button("▶", key="_next", disabled=idx >= n, help="Nästa" if language == "sv" else "Next"):
+    if nav[2].button("▶", key="_next", disabled=idx >= n, help=t("presenter.next", language)):
         st.session_state["slide"] = idx + 1
         st.rerun()
     nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter, width="content")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from servicekartan import fmt
-from servicekartan.i18n import t
+from servicekartan.i18n import column_label, t
 
 
 def column_labels(
@@ -18,13 +18,16 @@ def column_labels(
     labels: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Column -> header: `headers[col]` as given, else the i18n text of `labels[col]`, else of the column's own name.
+    """Column -> header: `headers[col]` as given, else the i18n text of the key `labels[col]`, else the column's
+    header in the catalog (`i18n.column_label`: `col.<name>`, or the name itself).
 
     Covers `columns` and every column named in `labels` or `headers` (a table whose optional columns are absent
     this time keeps the same configuration)."""
     labels, headers = labels or {}, headers or {}
     names = dict.fromkeys([*columns, *labels, *headers])
-    return {c: headers[c] if c in headers else t(labels.get(c, c), lang) for c in names}
+    return {
+        c: headers[c] if c in headers else t(labels[c], lang) if c in labels else column_label(c, lang) for c in names
+    }
 
 
 def table(
