@@ -22,8 +22,9 @@ import pandas as pd
 from etl.build import BuildOrderError, build
 from etl.fetchers import FETCHERS, SOURCES, Fetcher
 from etl.fetchers.spec import FetchContext, Options, status_frame
+from etl.lock import EXIT_LOCKED, DataLocked, data_lock
 from etl.progress import Progress, fmt_bytes, fmt_duration
-from etl.raw import RawStore
+from etl.raw import RawStore, recover
 from etl.sources.http import Clock, Session, SystemClock, TransientError
 from etl.sources.overpass import LAN_ISO
 from etl.validate import ValidationError
@@ -73,9 +74,26 @@ def run_fetch(
     out: TextIO | None = None,
     clock: Clock | None = None,
     debug: bool = False,
+    wait: float | None = None,
 ) -> FetchRun:
-    """Fetch every unit of the chosen sources (or only the named fetchers); failures are reported, never raised (unless debug)."""
+    """Fetch every unit of the chosen sources (or only the named fetchers); failures are reported, never raised (unless debug).
+
+    Holds the data directory's lock (etl.lock; raises DataLocked after `wait` seconds)."""
     out = out or sys.stderr
+    with data_lock("fetch", wait=wait, out=out):
+        recover(out)
+        return _run_fetch(sources, options, steps=steps, out=out, clock=clock, debug=debug)
+
+
+def _run_fetch(
+    sources: Iterable[str] | None,
+    options: Options | None,
+    *,
+    steps: Iterable[str] | None,
+    out: TextIO,
+    clock: Clock | None,
+    debug: bool,
+) -> FetchRun:
     options = options or Options()
     clock = clock or SystemClock()
     units = plan_units(list(sources or SOURCES), options)
@@ -105,6 +123,7 @@ def run_fetch(
             spec.fetch(ctx, unit)
             store.commit({"source": spec.source, "dataset": spec.dataset, "unit": unit, "step": spec.name})
         except Exception as exc:  # a failed unit never stops the others; the summary says what failed
+            store.abort()  # never keep a page of a failed run
             if debug:
                 raise
             result.status = "FAILED"
@@ -183,6 +202,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--build", action="store_true", help="run `etl build` afterwards when every unit succeeded")
     p.add_argument("--debug", action="store_true", help="stop with a traceback at the first failure")
+    add_wait_argument(p)
+
+
+def add_wait_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="wait at most this long for another fetch/build on the same data folder "
+        "(default 600, or SERVICEKARTAN_LOCK_WAIT; 0 = exit at once with code 3)",
+    )
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -193,16 +224,20 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     options = Options(county=args.county, since=args.since, refresh=args.refresh, max_age_days=args.max_age_days)
     try:
-        run = run_fetch(args.source, options, out=out, debug=args.debug)
+        with data_lock("fetch", wait=args.wait, out=out):  # held through --build too
+            run = run_fetch(args.source, options, out=out, debug=args.debug)
+            if not run.ok:
+                return 1
+            if args.build:
+                try:
+                    build(out=out)
+                except (ValidationError, DatasetError, BuildOrderError, OSError) as exc:
+                    print(f"\nbuild failed: {exc}", file=out)
+                    return 1
+    except DataLocked as exc:
+        print(f"fetch: {exc}", file=out)
+        return EXIT_LOCKED
     except ValueError as exc:  # bad options caught while planning (e.g. an unknown län)
         print(f"fetch: {exc}", file=out)
         return 2
-    if not run.ok:
-        return 1
-    if args.build:
-        try:
-            build(out=out)
-        except (ValidationError, DatasetError, BuildOrderError) as exc:
-            print(f"\nbuild failed: {exc}", file=out)
-            return 1
     return 0
