@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         return fetch_cmd.main(args)
     if args.command == "build":
         try:
-            build(wait=args.wait)
+            build(out=sys.stderr, wait=args.wait)
         except DataLocked as exc:
             print(f"\nbuild: {exc}", file=sys.stderr)
             return EXIT_LOCKED

@@ -6,6 +6,7 @@ a problem raises etl.validate.SeedError with one line per problem naming file, l
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -134,11 +135,12 @@ _CACHE: dict[tuple, pd.DataFrame] = {}
 def read_csv(name: str) -> pd.DataFrame:
     """A seed CSV as text columns, checked against SPECS (read again when the file changes)."""
     p = _path(name)
-    st = p.stat()
-    key = (str(p), st.st_mtime_ns, st.st_size)
+    data = p.read_bytes()
+    key = (str(p), hashlib.blake2b(data, digest_size=16).digest())
     if key not in _CACHE:
-        spec = SPECS.get(name, CsvSpec(()))
-        _CACHE[key] = check_csv(p.read_bytes(), spec, _display(p))
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = check_csv(data, SPECS.get(name, CsvSpec(())), _display(p))
     return _CACHE[key]
 
 
