@@ -232,6 +232,8 @@ class Transaction:
         recover(self.final, self.versions)
         self.current = self.final.resolve() if self.final.exists() else None
         self.pending: dict[str, bytes] = {}
+        if self.versions.is_dir():  # versions a killed build left unlinked, older ones than the current
+            _prune(self.versions, keep={self.current})
 
     def digest_of_current(self, name: str) -> str | None:
         if self.current is None:

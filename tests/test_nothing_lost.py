@@ -267,17 +267,33 @@ def _toggle_population(seed: Path, value: int) -> None:
     p.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def test_builds_killed_at_random_points_leave_processed_as_it_was_or_wholly_new(tmp_path, built, seed, monkeypatch):
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory) -> dict[int, dict[str, str]]:
+    """The content hashes of a clean build for each seed variant of `_toggle_population` (7000, 7001)."""
+    out = {}
+    seed = tmp_path_factory.mktemp("variants") / "seed"
+    shutil.copytree(SEED, seed)
+    env = {k: os.environ.get(k) for k in ("SERVICEKARTAN_DATA_DIR", "SERVICEKARTAN_SEED_DIR")}
+    os.environ["SERVICEKARTAN_SEED_DIR"] = str(seed)
+    try:
+        for value in (7000, 7001):
+            _toggle_population(seed, value)
+            data = seed.parent / f"clean-{value}"
+            os.environ["SERVICEKARTAN_DATA_DIR"] = str(data)
+            assert etl_main(["build"]) == 0
+            out[value] = hashes(data)
+    finally:
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return out
+
+
+def test_builds_killed_at_random_points_leave_processed_as_it_was_or_wholly_new(built, seed, expected):
     """kill -9 at random moments of `python -m etl build` (>= 10 runs): data/processed is always either
     byte-identical to before or the complete new build (every file verifies, hashes equal a clean build's)."""
-    expected = {}
-    for value in (7000, 7001):  # the clean builds' hashes for both seed variants
-        _toggle_population(seed, value)
-        other = tmp_path / f"clean-{value}"
-        monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(other))
-        assert etl_main(["build"]) == 0
-        expected[value] = hashes(other)
-    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(built))
     t0 = time.monotonic()
     assert _spawn(built, seed=seed).wait(timeout=120) == 0  # now at 7001; also measures one run
     full = time.monotonic() - t0
@@ -407,3 +423,50 @@ def test_output_files_are_0644(built):
     assert oct(target.stat().st_mode & 0o777) == "0o755"
     catalog.atomic_write_bytes(built / "x.bin", b"x")
     assert oct((built / "x.bin").stat().st_mode & 0o777) == "0o644"
+
+
+KILL_AT_STEP = r"""
+import os, signal, sys
+sys.path.insert(0, {repo!r})
+name, n = os.environ["KILL_AT"].split(":")
+real = getattr(os, name)
+seen = [0]
+def step(*args, **kwargs):
+    out = real(*args, **kwargs)
+    seen[0] += 1
+    if seen[0] == int(n):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return out
+setattr(os, name, step)
+from etl.__main__ import main
+sys.exit(main(["build"]))
+"""
+
+
+def test_a_kill_at_each_step_of_the_swap_leaves_processed_old_or_wholly_new(built, seed, expected):
+    """kill -9 right after: the first new file is written; the new version folder is complete; the new link is
+    made; the link is swapped in. Before the swap data/processed is as it was; after it, wholly new; the next
+    build cleans up what the killed one left."""
+    steps = {"fsync:1": "old", "replace:1": "old", "symlink:1": "old", "replace:2": "new"}
+    for i, (kill_at, outcome) in enumerate(steps.items()):
+        value = 7000 + i % 2
+        _toggle_population(seed, value)
+        before = snapshot(built)
+        proc = subprocess.run(
+            [sys.executable, "-c", KILL_AT_STEP.format(repo=str(REPO))],
+            cwd=REPO,
+            env={**_env(built, seed), "KILL_AT": kill_at},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == -signal.SIGKILL, (kill_at, proc.stderr[-2000:])
+        if outcome == "old":
+            assert snapshot(built) == before, kill_at
+        else:
+            assert snapshot(built) != before and hashes(built) == expected[value], kill_at
+    assert etl_main(["build"]) == 0
+    assert not [p for p in (built / ".processed").iterdir() if p.name.startswith(".")]
+    assert not list(built.glob(".processed.link-*"))
+    assert len(list((built / ".processed").iterdir())) <= 2  # the current version and the previous one
+    assert hashes(built) == expected[7001]
