@@ -87,7 +87,7 @@ def build(
 
 
 def _build(names: Iterable[str] | None, out: TextIO) -> dict[str, bool]:
-    raw.recover()
+    raw.recover(out)
     modules = builders_pkg.builders()
     deps = _graph(modules)
     order = build_order(deps, names)
@@ -128,7 +128,9 @@ _CURRENT: dict[tuple, bool] = {}
 
 
 def _current(name: str) -> bool:
-    """The dataset's file exists and carries a content hash of the current scheme (footer only; cached per version)."""
+    """The dataset's file exists and is not from a build without verifiable hashes (footer only; cached per version).
+
+    A damaged file counts as present: the app names it (DatasetCorrupt) and `python -m etl build` rebuilds it."""
     p = catalog.dataset_path(name)
     try:
         st = p.stat()
@@ -139,7 +141,7 @@ def _current(name: str) -> bool:
         try:
             _CURRENT[key] = catalog.read_metadata(name, p).get("hash_scheme") == catalog.HASH_SCHEME
         except DatasetError:
-            _CURRENT[key] = False
+            _CURRENT[key] = True
     return _CURRENT[key]
 
 
@@ -148,9 +150,11 @@ def missing() -> list[str]:
     return [n for n in builders_pkg.builders() if not _current(n)]
 
 
-def ensure_built(out: TextIO = sys.stderr) -> bool:
-    """Build if any dataset is missing (the app calls this on start); True when it built."""
+def ensure_built(out: TextIO | None = None, wait: float | None = None) -> bool:
+    """Build if any dataset is missing (the app calls this on start); True when it built.
+
+    `wait`: seconds to wait for another fetch/build holding the data folder (default etl.lock.default_wait())."""
     if not missing():
         return False
-    build(out=out)
+    build(out=out or sys.stderr, wait=wait)
     return True
