@@ -1,4 +1,8 @@
-"""Command line: `python -m etl build` (offline) and `python -m etl fetch` (online)."""
+"""Command line: `python -m etl build` (offline) and `python -m etl fetch` (online).
+
+Exit codes: 0 ok, 1 failed (one line per problem, data/processed unchanged), 2 bad options (fetch),
+3 the data folder is in use by another fetch/build (named) and --wait ran out.
+"""
 
 from __future__ import annotations
 

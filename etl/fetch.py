@@ -6,7 +6,10 @@ How a run keeps the last good data (see etl/raw.py for the store):
   data/raw/; a failed unit leaves `data/raw/` and `data/processed/` untouched;
 - a rerun skips every request whose lock says complete (staged by a failed run, or committed) and is
   younger than `--max-age-days`, checking the body against the lock's sha256 — so it resumes instead of
-  starting over; `--refresh` downloads everything again.
+  starting over; `--refresh` downloads everything again; pages of a paginated chain are never kept from a
+  failed run (a bad chain is fetched whole again, never replayed);
+- one fetch or build at a time per data folder (etl/lock.py): a second waits up to `--wait` seconds, then
+  exits 3 naming the holder; a commit killed half-way is finished or rolled back when the next run starts.
 """
 
 from __future__ import annotations
