@@ -294,20 +294,32 @@ def expected(tmp_path_factory) -> dict[int, dict[str, str]]:
 def test_builds_killed_at_random_points_leave_processed_as_it_was_or_wholly_new(built, seed, expected):
     """kill -9 at random moments of `python -m etl build` (>= 10 runs): data/processed is always either
     byte-identical to before or the complete new build (every file verifies, hashes equal a clean build's)."""
-    t0 = time.monotonic()
-    assert _spawn(built, seed=seed).wait(timeout=120) == 0  # now at 7001; also measures one run
-    full = time.monotonic() - t0
+    err = built.parent / "build.err"
+
+    def started(proc: subprocess.Popen) -> float:
+        """Wait until the build has imported everything and begun (its first progress line); return the time."""
+        while "[1/" not in err.read_text() and proc.poll() is None:
+            time.sleep(0.02)
+        return time.monotonic()
+
+    with open(err, "w") as f:  # one whole run (now at 7001) measures the build proper, imports aside
+        proc = _spawn(built, seed=seed, stderr=f)
+        t0 = started(proc)
+        assert proc.wait(timeout=120) == 0
+    working = time.monotonic() - t0
     rng = random.Random()
     outcomes = []
     for run in range(10):
         value = 7000 + run % 2
         before = snapshot(built)
         _toggle_population(seed, value)
-        proc = _spawn(built, seed=seed, stderr=subprocess.DEVNULL)
-        delay = rng.uniform(0.2, full * 1.05)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        with open(err, "w") as f:
+            proc = _spawn(built, seed=seed, stderr=f)
+            started(proc)
+            delay = rng.uniform(0.0, working * 1.1)  # a random point of the build proper (or just after it)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
         after = snapshot(built)
         assert after, f"run {run}: data/processed missing after a kill at {delay:.2f} s"
         if after == before:
