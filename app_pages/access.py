@@ -67,14 +67,11 @@ st.subheader(t("beyond_per_kommun", lang, n=km, s=slabel, y=year))
 per_kommun = views.beyond_by_kommun(
     ix.indicators(f"pop_beyond_{km}km_{stype}", f"share_beyond_{km}km_{stype}"), area, km, stype, year
 ).assign(name=lambda d: d["area_code"].map(names))
-st.dataframe(
-    fmt.styled(per_kommun[["name", "pop_beyond", "share_beyond"]], lang, {"share_beyond": 1}),
-    hide_index=True,
-    column_config={
-        "name": t("municipality", lang),
-        "pop_beyond": t("pop_beyond", lang),
-        "share_beyond": t("share_beyond", lang),
-    },
+ui.table(
+    per_kommun[["name", "pop_beyond", "share_beyond"]],
+    lang,
+    {"share_beyond": 1},
+    labels={"name": "municipality"},
     key="per_kommun",
 )
 
@@ -82,13 +79,7 @@ st.dataframe(
 st.header(t("whatif", lang))
 st.caption(t("whatif_help", lang))
 active = views.active_services(services, area, stype, year)
-snames = dict(
-    zip(
-        active["service_id"],
-        active["name"].fillna("?") + " (" + active["municipality_code"].map(names) + ")",
-        strict=True,
-    )
-)
+snames = views.service_labels(active, names)
 w1, w2 = st.columns(2)
 with w1:
     close = ui.url_multiselect(
@@ -112,14 +103,7 @@ with w2:
         default=["parcel", "atm"],
         format_func=labels.get,
     )
-points = (
-    [
-        {"service_type": s, "village_id": open_v, "name": f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}"}
-        for s in open_types
-    ]
-    if open_v
-    else []
-)
+points = views.planned_points(open_v, open_types, f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}")
 if not close and not points:
     st.info(t("no_change", lang))
     st.stop()
@@ -127,56 +111,27 @@ result = ui.access_model().scenario(year, close_ids=close, open_points=points)
 v = result.villages
 worse, better = v[v["change_km"] > 0], v[v["change_km"] < 0]
 if not worse.empty:
-    st.warning(
-        t(
-            "scenario_summary",
-            lang,
-            p=fmt.number(worse.drop_duplicates("village_id")["population"].sum(), lang),
-            n=worse["village_id"].nunique(),
-            s=slabel,
-        )
-    )
+    people, n = views.affected(worse)
+    st.warning(t("scenario_summary", lang, p=fmt.number(people, lang), n=n, s=slabel))
 if not better.empty:
-    st.success(
-        t(
-            "scenario_summary_better",
-            lang,
-            p=fmt.number(better.drop_duplicates("village_id")["population"].sum(), lang),
-            n=better["village_id"].nunique(),
-            s=", ".join(labels[s].lower() for s in better["service_type"].unique()),
-        )
-    )
+    people, n = views.affected(better)
+    better_types = ", ".join(labels[s].lower() for s in better["service_type"].unique())
+    st.success(t("scenario_summary_better", lang, p=fmt.number(people, lang), n=n, s=better_types))
 changes = views.scenario_areas(result.areas, area)
 st.plotly_chart(
     charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),
     key="scenario_bars",
 )
 st.subheader(t("affected_villages", lang))
-st.dataframe(
-    fmt.styled(
-        v[
-            [
-                "name",
-                "service_type",
-                "population",
-                "old_service_name",
-                "old_distance_km",
-                "new_service_name",
-                "new_distance_km",
-                "change_km",
-            ]
-        ].assign(service_type=lambda d: d["service_type"].map(labels)),
-        lang,
-        {"old_distance_km": 1, "new_distance_km": 1, "change_km": 1},
-    ),
-    hide_index=True,
-    column_config={
-        "name": t("village", lang),
-        "service_type": t("service_type", lang),
-        "population": t("population", lang),
-        "old_service_name": t("old_nearest", lang),
+scenario_cols = ["name", "service_type", "population", "old_service_name", "old_distance_km"]
+scenario_cols += ["new_service_name", "new_distance_km", "change_km"]
+ui.table(
+    v[scenario_cols].assign(service_type=lambda d: d["service_type"].map(labels)),
+    lang,
+    {"old_distance_km": 1, "new_distance_km": 1, "change_km": 1},
+    labels={"name": "village", "old_service_name": "old_nearest", "new_service_name": "new_nearest"},
+    headers={
         "old_distance_km": t("before", lang) + " (km)",
-        "new_service_name": t("new_nearest", lang),
         "new_distance_km": t("after", lang) + " (km)",
         "change_km": t("change", lang) + " (km)",
     },

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicekartan import charts, fmt, targets, ui, views
+from servicekartan import areas, charts, fmt, targets, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, THRESHOLDS_KM, service_label
 from servicekartan.i18n import indicator_label, t
 
@@ -65,19 +65,14 @@ with left:
     ui.source_caption("services")
     st.subheader(t("targets_status", lang))
     tsum = ui.targets_summary(area)
-    st.dataframe(
-        fmt.styled(
-            tsum.assign(
-                name=tsum["name_sv" if lang == "sv" else "name_en"],
-                status=tsum["status"].map(lambda x: targets.STATUS_LABELS[x][0 if lang == "sv" else 1]),
-            )[["status", "name"]],
-            lang,
-        ).apply(
+    ui.table(
+        targets.in_language(tsum, lang)[["status", "name"]],
+        lang,
+        labels={"name": "target"},
+        style=lambda s: s.apply(
             lambda c: [f"background-color: {targets.LIGHT_HEX[x]}; color: white" for x in tsum["light"]],
             subset=["status"],
         ),
-        hide_index=True,
-        column_config={"name": t("target", lang), "status": t("status", lang)},
         key="overview_targets",
     )
     st.page_link("app_pages/targets.py", label=t("page_targets", lang) + " →")
@@ -97,9 +92,9 @@ with right:
         if len(years) > 1
         else years[-1]
     )
-    county = area[:2] if area != "00" else None
+    county = areas.enclosing_county(area)  # a kommun is shown among the kommuner of its län
     values = views.kommun_values(ix.indicator(ind), ind, year, county)
-    codes = {c for c in names if len(c) == 4 and (county is None or c.startswith(county))}
+    codes = set(areas.kommuner_in(county, names))
     if (values["quality"] == "modelled").any():
         ui.modelled_badge()
     fig = ui.memo(
@@ -112,7 +107,7 @@ with right:
             f"{indicator_label(ind, lang)}, {year}",
             lang,
             codes=codes,
-            highlight=area if len(area) == 4 else None,
+            highlight=area if areas.is_kommun(area) else None,
             geojson_url=ui.geojson_url("municipality"),
         ),
     )
@@ -123,21 +118,12 @@ with right:
 # Villages of the area
 st.subheader(t("villages_in_area", lang))
 table = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
-st.dataframe(
-    fmt.styled(
-        table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(
-            municipality_code=lambda d: d["municipality_code"].map(names)
-        ),
-        lang,
+ui.table(
+    table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(
+        municipality_code=lambda d: d["municipality_code"].map(names)
     ),
-    hide_index=True,
-    column_config={
-        "name": t("name", lang),
-        "kind": t("kind", lang),
-        "municipality_code": t("municipality", lang),
-        "population": t("population", lang),
-        "area_ha": t("area_ha", lang),
-    },
+    lang,
+    labels={"municipality_code": "municipality"},
     key="village_table",
 )
 ui.source_caption("villages", "population")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from servicekartan import charts, costs, fmt, servicepoints, ui
+from servicekartan import charts, costs, fmt, servicepoints, ui, views
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import code_label, t
 
@@ -15,35 +15,18 @@ labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 register = ui.servicepoint_register()
 
 st.subheader(t("register", lang))
-reg = register.assign(
-    municipality=register["municipality_code"].map(names),
-    status=register["status"].map(lambda s: code_label(s, lang)),
-    service_types=register["service_types"].map(
-        lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
-    ),
-    offered=register["offered"].map(lambda s: servicepoints.offered_labels(s, lang)),
-)
-st.dataframe(
-    fmt.styled(
-        reg[["name", "municipality", "status", "opened", "service_types", "offered", "investment", "annual_cost"]], lang
-    ),
-    hide_index=True,
+reg = views.register_rows(register, names, labels, lang)
+ui.table(
+    reg[["name", "municipality", "status", "opened", "service_types", "offered", "investment", "annual_cost"]],
+    lang,
+    labels={"opened": "year", "service_types": "sp_types", "investment": "building", "annual_cost": "annual_with"},
+    headers={"offered": ""},
     key="register",
-    column_config={
-        "name": t("name", lang),
-        "municipality": t("municipality", lang),
-        "status": t("status", lang),
-        "opened": t("year", lang),
-        "service_types": t("sp_types", lang),
-        "offered": "",
-        "investment": t("building", lang),
-        "annual_cost": t("annual_with", lang),
-    },
 )
 pts = register.assign(
     label=register["name"] + " (" + register["status"].map(lambda s: code_label(s, lang)) + ")", size=16
 )
-views_area = villages if area == "00" else villages[villages["municipality_code"].str.startswith(area)]
+views_area = villages[views.area_mask(villages, area)]
 fig = charts.area_choropleth(
     pd.DataFrame(columns=["area_code", "value", "quality"]),
     ui.geojson("municipality"),
@@ -61,9 +44,7 @@ ui.source_caption("servicepoints", "villages")
 # Plan a new servicepunkt
 st.header(t("plan_new", lang))
 vopts = views_area.sort_values("name")["village_id"].tolist()
-vname = dict(
-    zip(villages["village_id"], villages["name"] + " (" + villages["municipality_code"].map(names) + ")", strict=True)
-)
+vname = views.village_labels(villages, names)
 c1, c2 = st.columns(2)
 with c1:
     vid = ui.url_select(
@@ -98,7 +79,7 @@ grants_df = st.data_editor(
     key="grants",
     column_config={"financier": t("financier", lang), "kr": st.column_config.NumberColumn("kr", min_value=0)},
 )
-grants = {str(r["financier"]): float(r["kr"]) for _, r in grants_df.dropna().iterrows() if str(r["financier"]).strip()}
+grants = views.grants_from_table(grants_df)
 try:
     inputs = costs.CostInputs(building, equipment, years, rate / 100, running, fte, per_fte, grants)
 except ValueError as exc:
@@ -115,20 +96,10 @@ m3.metric(
 st.plotly_chart(
     charts.financing_bars(costs.financing_split(inputs, lang), t("financing_split", lang), lang), key="financing"
 )
-st.caption(costs.FLISERYD_NOTE if lang == "sv" else costs.FLISERYD_NOTE)
+st.caption(costs.fliseryd_note(lang))
 st.subheader(t("pre_post", lang))
 cmp = costs.compare(inputs, costs.FLISERYD_ACTUAL, lang)
-st.dataframe(
-    fmt.styled(cmp[["item", "pre", "post", "difference"]], lang),
-    hide_index=True,
-    key="pre_post",
-    column_config={
-        "item": t("item", lang),
-        "pre": t("pre", lang),
-        "post": t("post", lang),
-        "difference": t("difference", lang),
-    },
-)
+ui.table(cmp[["item", "pre", "post", "difference"]], lang, key="pre_post")
 st.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
 
 # Link to access
@@ -148,16 +119,15 @@ if types:
         key="effect",
     )
     effect_cols = ["service_type", "threshold", "villages_brought_within", "people_brought_within"]
-    st.dataframe(
-        fmt.styled(km_rows.assign(service_type=km_rows["service_type"].map(labels))[effect_cols], lang),
-        hide_index=True,
-        key="effect_table",
-        column_config={
-            "service_type": t("service_type", lang),
-            "threshold": t("threshold_km", lang),
-            "villages_brought_within": t("villages_brought", lang),
-            "people_brought_within": t("people_brought", lang),
+    ui.table(
+        km_rows.assign(service_type=km_rows["service_type"].map(labels))[effect_cols],
+        lang,
+        labels={
+            "threshold": "threshold_km",
+            "villages_brought_within": "villages_brought",
+            "people_brought_within": "people_brought",
         },
+        key="effect_table",
     )
     st.caption(t("coverage_caveat", lang))
 if st.button(t("plan_new", lang) + " ➕", key="add_planned"):

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from servicekartan import charts, fmt, targets, ui
+from servicekartan import areas, charts, targets, ui
 from servicekartan.i18n import indicator_label, t
 
 lang = ui.page_header("page_targets")
@@ -16,9 +16,7 @@ as_of = date.today().year
 
 st.subheader(f"{t('targets_summary', lang)}: {names.get(area, area)}")
 summary = ui.targets_summary(area, as_of)
-shown = summary.assign(
-    status=summary["status"].map(lambda s: targets.STATUS_LABELS[s][0 if lang == "sv" else 1]),
-    name=summary["name_sv" if lang == "sv" else "name_en"],
+shown = targets.in_language(summary, lang).assign(
     trend_reaches=summary["trend_reaches"].replace({"never": t("never", lang)}),
     **{c: summary[c].astype(float) for c in ("target_value", "value_at_target", "latest_value")},
 )
@@ -34,22 +32,15 @@ cols = [
     "source",
 ]
 lights = summary["light"].map(targets.LIGHT_HEX)
-st.dataframe(
-    fmt.styled(shown[cols], lang, {"target_value": 2, "value_at_target": 1, "latest_value": 2}, max_rows=None).apply(
+ui.table(
+    shown[cols],
+    lang,
+    {"target_value": 2, "value_at_target": 1, "latest_value": 2},
+    labels={"name": "target", "target_value": "target", "target_year": "year"},
+    max_rows=None,
+    style=lambda s: s.apply(
         lambda col: [f"background-color: {c}; color: white; font-weight: 600" for c in lights], subset=["status"]
     ),
-    hide_index=True,
-    column_config={
-        "name": t("target", lang),
-        "status": t("status", lang),
-        "target_value": t("target", lang),
-        "target_year": t("year", lang),
-        "value_at_target": t("value_at_target", lang),
-        "latest_value": t("latest_value", lang),
-        "latest_year": t("latest_year", lang),
-        "trend_reaches": t("trend_reaches", lang),
-        "source": t("source", lang),
-    },
     key="targets_summary",
 )
 st.caption(targets.method_text(lang))
@@ -63,7 +54,7 @@ tid = ui.url_select(
     default="broadband_2020_95" if "broadband_2020_95" in ids else ids[0],
     format_func=label.get,
 )
-row = registry.set_index("target_id").loc[tid].to_dict() | {"target_id": tid}
+row = targets.target_row(registry, tid)
 series = targets.series_for(ix.area(area), row["indicator_id"], area)
 status = targets.evaluate(series, row, as_of=as_of)
 if status.quality == "modelled":
@@ -87,7 +78,7 @@ by_kommun = targets.status_by_area(
     ix.indicator(row["indicator_id"]),
     row,
     as_of=as_of,
-    area_codes=[c for c in names if len(c) == 4 and (area == "00" or c.startswith(area))],
+    area_codes=areas.kommuner_in(area, names),
 )
 st.subheader(t("per_kommun_status", lang))
 if by_kommun.empty:

@@ -68,21 +68,12 @@ else:
     )
     if dist is not None:
         shown = shown.join(dist.rename(columns=lambda c: f"km_{c}"), on="village_id")
-    st.dataframe(
-        fmt.styled(
-            shown.drop(columns="village_id"),
-            lang,
-            {c: 1 for c in shown.columns if c.startswith("km_") or c == "distance_km"},
-        ),
-        hide_index=True,
-        column_config={
-            "name": t("name", lang),
-            "municipality_code": t("municipality", lang),
-            "population": t("population", lang),
-            "distance_km": f"{labels[stype]} (km)",
-            "minutes": t("minutes", lang),
-            **{f"km_{s}": f"{labels[s]} (km)" for s in PRIORITY_TYPES},
-        },
+    ui.table(
+        shown.drop(columns="village_id"),
+        lang,
+        {c: 1 for c in shown.columns if c.startswith("km_") or c == "distance_km"},
+        labels={"municipality_code": "municipality"},
+        headers={"distance_km": f"{labels[stype]} (km)", **{f"km_{s}": f"{labels[s]} (km)" for s in PRIORITY_TYPES}},
         key="village_table",
     )
 
@@ -90,9 +81,7 @@ else:
 st.header(t("village_profile", lang))
 in_area = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
 in_area = in_area.sort_values("name")
-vnames = dict(
-    zip(villages["village_id"], villages["name"] + " (" + villages["municipality_code"].map(names) + ")", strict=True)
-)
+vnames = views.village_labels(villages, names)
 options = in_area["village_id"].tolist()
 vid = ui.url_select(
     t("choose_village", lang), options, key="village", default=options[0] if options else None, format_func=vnames.get
@@ -127,26 +116,14 @@ if ax is not None:
         key="profile_distances",
     )
     ui.source_caption("village_access", "services")
-    st.dataframe(
-        fmt.styled(
-            near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
-                service_type=lambda d: d["service_type"].map(labels),
-                method=lambda d: d["method"].map(lambda c: code_label(c, lang)),
-                quality=lambda d: d["quality"].map(lambda c: code_label(c, lang)),
-            ),
-            lang,
-            {"distance_km": 1, "road_km": 1},
+    ui.table(
+        near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
+            service_type=lambda d: d["service_type"].map(labels),
+            method=lambda d: d["method"].map(lambda c: code_label(c, lang)),
+            quality=lambda d: d["quality"].map(lambda c: code_label(c, lang)),
         ),
-        hide_index=True,
-        column_config={
-            "service_type": t("service_type", lang),
-            "name": t("name", lang),
-            "distance_km": t("distance_km", lang),
-            "road_km": t("road_km", lang),
-            "minutes": t("minutes", lang),
-            "method": t("method", lang),
-            "quality": t("quality", lang),
-        },
+        lang,
+        {"distance_km": 1, "road_km": 1},
         key="profile_nearest",
     )
     st.plotly_chart(
@@ -170,14 +147,11 @@ if ax is not None:
     peer_table = peer_table.join(
         views.distance_matrix(in_year, peer["village_id"], year, PRIORITY_TYPES), on="village_id"
     )
-st.dataframe(
-    fmt.styled(peer_table.drop(columns="village_id"), lang, dict.fromkeys(PRIORITY_TYPES, 1)),
-    hide_index=True,
-    column_config={
-        "name": t("name", lang),
-        "municipality_code": t("municipality", lang),
-        "population": t("population", lang),
-        **{s: f"{labels[s]} (km)" for s in PRIORITY_TYPES},
-    },
+ui.table(
+    peer_table.drop(columns="village_id"),
+    lang,
+    dict.fromkeys(PRIORITY_TYPES, 1),
+    labels={"municipality_code": "municipality"},
+    headers={s: f"{labels[s]} (km)" for s in PRIORITY_TYPES},
     key="peer_table",
 )

@@ -24,7 +24,7 @@ import pandas as pd
 
 from etl.build import BuildOrderError, build
 from etl.fetchers import FETCHERS, SOURCES, Fetcher
-from etl.fetchers.spec import FetchContext, Options, status_frame
+from etl.fetchers.spec import FetchContext, Options
 from etl.lock import EXIT_LOCKED, DataLocked, data_lock
 from etl.progress import Progress, fmt_bytes, fmt_duration
 from etl.raw import RawStore, recover
@@ -178,12 +178,6 @@ def print_summary(run: FetchRun, out: TextIO) -> None:
         )
     else:
         print(f"\nall {len(run.results)} units ok -> {paths.raw_dir()}; now run: python -m etl build", file=out)
-
-
-def data_status() -> pd.DataFrame:
-    """Per fetcher: observed (fetched raw data present) or seed/modelled. The app reads the built `data_status`
-    dataset instead; this is what `etl build` writes there (kept here for the old ui import until it moves)."""
-    return status_frame(FETCHERS)
 
 
 # ---------------------------------------------------------------------------------------------- CLI

@@ -230,9 +230,6 @@ def fliseryd_note(lang: str = "sv") -> str:
     return t("cost.fliseryd_note", lang)
 
 
-# The Swedish note, for app_pages/servicepoints.py until it calls fliseryd_note(lang) (wave 2).
-FLISERYD_NOTE = fliseryd_note("sv")
-
 FLISERYD_ACTUAL = CostInputs(
     building=FLISERYD_INVESTMENT,  # building/equipment split not reported: the total is entered as building
     equipment=0.0,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Area codes live in areas.py; re-exported here for the modules that import them from definitions.
+from servicekartan.areas import COUNTRY_CODE as COUNTRY_CODE
+from servicekartan.areas import LEVELS as LEVELS
+
 
 @dataclass(frozen=True)
 class ServiceType:
@@ -36,9 +40,6 @@ PRIORITY_TYPES: tuple[str, ...] = ("grocery", "fuel", "pharmacy", "parcel", "atm
 
 THRESHOLDS_KM: tuple[int, ...] = (2, 5, 10, 15, 20, 25)
 THRESHOLDS_MIN: tuple[int, ...] = (10, 20)
-
-LEVELS = ("country", "county", "municipality")
-COUNTRY_CODE = "00"
 
 QUALITY_OBSERVED = "observed"
 QUALITY_MODELLED = "modelled"

@@ -6,7 +6,9 @@ import functools
 
 import pandas as pd
 
-from servicekartan.definitions import COUNTRY_CODE, QUALITY_MODELLED, SERVICE_TYPE_IDS
+from servicekartan import areas, servicepoints
+from servicekartan.definitions import QUALITY_MODELLED, SERVICE_TYPE_IDS
+from servicekartan.i18n import code_label
 
 
 class FrameIndex:
@@ -64,10 +66,7 @@ class IndicatorIndex(FrameIndex):
 
 def area_mask(frame: pd.DataFrame, area: str, municipality_col: str = "municipality_code") -> pd.Series:
     """Rows of `frame` inside the area (Sverige, a län by 2-digit code or a kommun by 4-digit code)."""
-    if area == COUNTRY_CODE:
-        return pd.Series(True, index=frame.index)
-    codes = frame[municipality_col].astype("string")
-    return codes.str.startswith(area) if len(area) == 2 else codes == area
+    return areas.in_area(frame[municipality_col], area)
 
 
 def latest_population(population: pd.DataFrame, year: int | None = None) -> pd.Series:
@@ -120,8 +119,8 @@ def kommun_values(indicators: pd.DataFrame, indicator_id: str, year: int, county
         & (indicators["level"] == "municipality")
         & (indicators["year"] == year)
     ]
-    if county and county != COUNTRY_CODE:
-        rows = rows[rows["area_code"].str.startswith(county)]
+    if county:
+        rows = rows[areas.in_area(rows["area_code"], county)]
     return rows[["area_code", "value", "quality"]].reset_index(drop=True)
 
 
@@ -242,8 +241,7 @@ def beyond_by_kommun(
         & (indicators["level"] == "municipality")
         & (indicators["year"] == year)
     ]
-    if area != COUNTRY_CODE:
-        rows = rows[rows["area_code"].str.startswith(area)]
+    rows = rows[areas.in_area(rows["area_code"], area)]
     wide = rows.pivot_table(index="area_code", columns="indicator_id", values="value", aggfunc="first")
     wide = wide.reindex(columns=[pid, sid]).rename(columns={pid: "pop_beyond", sid: "share_beyond"})
     return wide.reset_index().sort_values("pop_beyond", ascending=False, ignore_index=True)
@@ -287,3 +285,44 @@ def access_cards(
             {"service_type": s, "share": now, "base_share": before, "change": now - before, "modelled": modelled}
         )
     return pd.DataFrame(rows)
+
+
+def village_labels(villages: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Village id -> "Name (Kommun)" for pickers."""
+    labels = villages["name"] + " (" + villages["municipality_code"].map(names) + ")"
+    return dict(zip(villages["village_id"], labels, strict=True))
+
+
+def service_labels(services: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Service id -> "Name (Kommun)" for pickers ("?" for a service without a name)."""
+    labels = services["name"].fillna("?") + " (" + services["municipality_code"].map(names) + ")"
+    return dict(zip(services["service_id"], labels, strict=True))
+
+
+def affected(villages: pd.DataFrame) -> tuple[float, int]:
+    """(people, villages) among a scenario's changed village rows, each village counted once."""
+    return villages.drop_duplicates("village_id")["population"].sum(), villages["village_id"].nunique()
+
+
+def planned_points(village_id: str, service_types: list[str], name: str) -> list[dict]:
+    """The service points a what-if opens: one per type in the chosen village (none without a village)."""
+    return [{"service_type": s, "village_id": village_id, "name": name} for s in service_types] if village_id else []
+
+
+def register_rows(
+    register: pd.DataFrame, names: dict[str, str], labels: dict[str, str], lang: str = "sv"
+) -> pd.DataFrame:
+    """The servicepunkt register as shown: kommun name, status, service types and offered services in words."""
+    return register.assign(
+        municipality=register["municipality_code"].map(names),
+        status=register["status"].map(lambda s: code_label(s, lang)),
+        service_types=register["service_types"].map(
+            lambda s: ", ".join(labels.get(x, x) for x in servicepoints.split_list(s))
+        ),
+        offered=register["offered"].map(lambda s: servicepoints.offered_labels(s, lang)),
+    )
+
+
+def grants_from_table(table: pd.DataFrame) -> dict[str, float]:
+    """Financier -> kr from the grants editor: incomplete rows and blank financiers are left out."""
+    return {str(r["financier"]): float(r["kr"]) for _, r in table.dropna().iterrows() if str(r["financier"]).strip()}

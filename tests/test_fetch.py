@@ -23,7 +23,8 @@ from etl import build as build_mod
 from etl import fetch
 from etl.__main__ import main as etl_main
 from etl.fetch import Options, run_fetch
-from etl.fetchers import scb_population, scb_tatorter
+from etl.fetchers import FETCHERS, scb_population, scb_tatorter
+from etl.fetchers.spec import status_frame
 from etl.sources import overpass
 from servicekartan import catalog
 from tests._fetch_support import V2, FakeClock, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
@@ -86,7 +87,7 @@ def test_osm_fetch_saves_raw_with_lock_and_build_uses_observed(data, capsys, mon
     assert json.loads((unit / "_unit.json").read_text())["files"] == [bodies[0].name]
     assert not (data / "staging").exists()
 
-    status = fetch.data_status().set_index("dataset")
+    status = status_frame(FETCHERS).set_index("dataset")
     assert status.loc["services", "status"] == "observed" and status.loc["services", "raw_files"] == 1
     assert status.loc["services", "units"] == "08" and status.loc["indicators", "status"] == "seed"
 
@@ -400,7 +401,7 @@ def test_cli_exit_code_is_non_zero_when_anything_failed(data, monkeypatch, capsy
 
 
 def test_data_status_without_fetch(data):
-    st = fetch.data_status()
+    st = status_frame(FETCHERS)
     assert list(st.columns) == ["dataset", "source", "status", "retrieved", "raw_files", "units", "licence"]
     assert set(st["status"]) == {"seed", "modelled"} and st["raw_files"].sum() == 0
     assert isinstance(st, pd.DataFrame)

@@ -1,0 +1,91 @@
+"""Grid population + grid access -> `grid_indicators`: people and share within/beyond every threshold per area.
+
+For Sverige, every län and every kommun, each service type and each threshold (km straight line:
+servicekartan.grid.GRID_THRESHOLDS_KM; minutes: GRID_THRESHOLDS_MIN), for the whole population, people in
+and outside tätorter (circle model) and people 65+ (Census 2021 squares only). Every row states its basis:
+`basis` (which people), `year` and `population_source` (which grid), `quality` (of the service layer).
+These are sums of squares (grid estimates); the official area totals are in `area_population`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from servicekartan import grid
+from servicekartan.catalog import Dataset, Provenance
+
+NAME = "grid_indicators"
+INPUTS: tuple[str, ...] = ("grid_population", "grid_access")
+
+_s, _f, _i = pa.string(), pa.float64(), pa.int64()
+SCHEMA = pa.schema(
+    [
+        ("area_code", _s),
+        ("level", _s),  # country / county / municipality
+        ("year", _i),
+        ("service_type", _s),
+        ("basis", _s),  # all / in_tatort / outside_tatort / age_65plus
+        ("threshold", _f),
+        ("unit", _s),  # km (straight line) / min (road estimate or network)
+        ("population", _f),  # people of the basis in the area (sum of squares)
+        ("pop_within", _f),  # distance <= threshold
+        ("pop_beyond", _f),  # distance > threshold or no service
+        ("share_within", _f),  # %
+        ("share_beyond", _f),  # %
+        ("quality", _s),  # service layer of the type: observed / modelled
+        ("population_source", _s),  # the grid, e.g. "SCB 1 km grid 2024 (registered population 31 Dec)"
+    ]
+)
+KEY: tuple[str, ...] = ("area_code", "year", "service_type", "basis", "threshold", "unit")
+
+
+def weights(cells: pd.DataFrame) -> dict[str, np.ndarray]:
+    """People per square for each basis the grid supports (65+ only where the source has it)."""
+    pop = cells["population"].to_numpy(float)
+    in_t = cells["in_tatort"].to_numpy(bool)
+    w = {
+        grid.BASIS_ALL: pop,
+        grid.BASIS_IN_TATORT: np.where(in_t, pop, 0.0),
+        grid.BASIS_OUTSIDE_TATORT: np.where(in_t, 0.0, pop),
+    }
+    p65 = cells["population_65plus"].to_numpy(float)
+    if np.isfinite(p65).any():
+        w[grid.BASIS_65PLUS] = np.nan_to_num(p65)
+    return w
+
+
+def transform(grid_population: pd.DataFrame, grid_access: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for year, acc in grid_access.groupby("year"):
+        cells = grid_population[grid_population["year"] == year].reset_index(drop=True)
+        arrays = grid.access_arrays(acc, cells["cell_id"].to_numpy(object))
+        agg = grid.area_aggregates(cells["municipality_code"].to_numpy(object), weights(cells), arrays, int(year))
+        parts.append(agg.assign(population_source=cells["source"].iloc[0]))
+    return pd.concat(parts, ignore_index=True)[SCHEMA.names]
+
+
+def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
+    df = transform(inputs["grid_population"], inputs["grid_access"])
+    prov = Provenance(
+        source="Servicekartan: grid_population x grid_access, summed per area",
+        licence="as the inputs: CC0 (SCB grid 2024), Eurostat reuse policy (Census 2021 grid), ODbL 1.0 (OSM rows)",
+        attribution="Källa: SCB; Källa: Eurostat; © OpenStreetMap contributors",
+        origin="data/processed/grid_population.parquet; data/processed/grid_access.parquet",
+        retrieved="",
+        method=(
+            "People per basis (all; in/outside tätort by the circle model; 65+ from the Census 2021 grid) summed over "
+            "the squares of each kommun, län and Sverige within (<=) and beyond (>) each threshold: km = straight "
+            "line from the square's centre, min = minutes (road estimate or network); no service of the type = "
+            "beyond. Sums of squares: grid estimates, not official totals. " + grid.TATORT_MODEL
+        ),
+        quality="mixed",
+        extra={
+            "thresholds_km": ", ".join(str(t) for t in grid.GRID_THRESHOLDS_KM),
+            "thresholds_min": ", ".join(str(t) for t in grid.GRID_THRESHOLDS_MIN),
+        },
+    )
+    return Dataset(NAME, df, prov)

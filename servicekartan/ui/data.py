@@ -1,0 +1,145 @@
+"""Datasets -> shared, cached frames for the pages: loaders, row indexes, the access model, session registers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from servicekartan import catalog, paths
+from servicekartan.access import AccessModel
+from servicekartan.areas import COUNTRY_CODE
+from servicekartan.i18n import t
+from servicekartan.ui.state import lang
+from servicekartan.views import FrameIndex, IndicatorIndex
+
+
+def fetch_status() -> pd.DataFrame | None:
+    """What `etl fetch` has brought (observed) versus what is still seed/modelled: the `data_status` dataset
+    the build writes (None when an older build has none). Cached per file version like every dataset."""
+    try:
+        return load_optional("data_status")
+    except catalog.DatasetError:  # a damaged status must not break the page
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Data versions
+# --------------------------------------------------------------------------------------------
+
+
+def data_dir() -> str:
+    return str(paths.processed_dir())
+
+
+def version(name: str) -> float:
+    """A dataset's version: its file's modification time (0 when it does not exist). A rebuild changes it."""
+    p = catalog.dataset_path(name)
+    return p.stat().st_mtime if p.exists() else 0.0
+
+
+def versions(*names: str) -> tuple[float, ...]:
+    return tuple(version(n) for n in names)
+
+
+# --------------------------------------------------------------------------------------------
+# Loaders
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _read_cached(name: str, directory: str, mtime: float) -> pd.DataFrame:
+    """One shared, read-only frame per dataset version (cache_resource: no per-run copy of 370k rows).
+
+    Pages and the library never modify a loaded frame in place (they filter, assign or copy)."""
+    return catalog.read(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _meta_cached(name: str, directory: str, mtime: float) -> dict:
+    return catalog.read_metadata(name)
+
+
+def load(name: str) -> pd.DataFrame:
+    """A dataset from data/processed (dashboard.py builds missing ones on start); a missing or damaged one stops
+    the page with a message naming the file, never a traceback."""
+    try:
+        return _read_cached(name, data_dir(), version(name))
+    except catalog.DatasetError as exc:
+        st.error(f"{t('data_error', lang())}: {exc}", icon="🚫")
+        st.stop()
+        raise
+
+
+def load_optional(name: str) -> pd.DataFrame | None:
+    """Like load, but None when the dataset does not exist (optional datasets such as road graphs)."""
+    if not catalog.dataset_path(name).exists():
+        return None
+    return load(name)
+
+
+def meta(name: str) -> dict:
+    """A dataset's provenance (Parquet metadata); empty when it cannot be read."""
+    try:
+        return _meta_cached(name, data_dir(), version(name))
+    except catalog.DatasetError:
+        return {}
+
+
+def region_names() -> dict[str, str]:
+    """Area code -> name for every län and kommun, and Sverige in the session's language."""
+    regions = load("regions")
+    names = dict(zip(regions["code"], regions["name"], strict=True))
+    names[COUNTRY_CODE] = t("sweden", lang())
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# Indexes and models shared by every session (one per data version)
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _indicator_index(directory: str, mtime: float) -> IndicatorIndex:
+    return IndicatorIndex(load("indicators"))
+
+
+def indicator_index() -> IndicatorIndex:
+    """The `indicators` dataset with fast lookups by area and indicator (shared by every session)."""
+    load("indicators")  # builds or reports a damaged file like every other dataset
+    return _indicator_index(data_dir(), version("indicators"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _access_index(directory: str, mtime: float) -> FrameIndex:
+    return FrameIndex(load("village_access"), ("year", "village_id"))
+
+
+def access_index() -> FrameIndex | None:
+    """`village_access` with fast lookups by year and by village (shared by every session); None if not built."""
+    if load_optional("village_access") is None:
+        return None
+    return _access_index(data_dir(), version("village_access"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _access_model(directory: str, mtimes: tuple[float, ...]) -> AccessModel:  # heavy: built once per data version
+    return AccessModel(load("villages"), load("services"), load("population"))
+
+
+def access_model() -> AccessModel:
+    """The national access model (KD-trees and base distances) shared by every session, rebuilt when data changes."""
+    return _access_model(data_dir(), versions("villages", "services", "population"))
+
+
+# --------------------------------------------------------------------------------------------
+# Registers extended by this session
+# --------------------------------------------------------------------------------------------
+
+
+def servicepoint_register() -> pd.DataFrame:
+    """The servicepunkt register from the data plus the planned ones this user added in the session."""
+    reg = load("servicepoints")
+    planned = st.session_state.get("planned_servicepoints")
+    if planned is not None and len(planned):
+        reg = pd.concat([reg, planned[~planned["servicepoint_id"].isin(reg["servicepoint_id"])]], ignore_index=True)
+    return reg

@@ -1,0 +1,116 @@
+"""Presenter mode: the slide deck (one large chart per screen) built from this session's selections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from servicekartan import export, slides
+from servicekartan.definitions import SERVICE_TYPE_IDS
+from servicekartan.i18n import t
+from servicekartan.ui.captions import modelled_badge, source_line
+from servicekartan.ui.data import load, region_names
+from servicekartan.ui.geo_files import geojson
+from servicekartan.ui.state import current_area
+from servicekartan.ui.url_state import show_url_warnings, sync_url, url_value, warn_param
+
+
+def _state(key: str) -> Any:
+    """A selection from this session, else from the URL (presenter mode may open before the page that owns it)."""
+    value = st.session_state.get(key)
+    return value if value not in (None, "") else st.query_params.get(key)
+
+
+def _int_or(raw: Any, default: int | None) -> int | None:
+    try:
+        return int(str(raw)[:6])
+    except (TypeError, ValueError):
+        return default
+
+
+def slide_context(language: str) -> slides.Context:
+    frames = {n: load(n) for n in ("villages", "population", "services", "indicators", "village_access")}
+    svc = _state("svc")
+    return slides.Context(
+        frames=frames,
+        lang=language,
+        area=current_area(),
+        village=_state("village"),
+        service_type=svc if svc in SERVICE_TYPE_IDS else "grocery",
+        km=_int_or(_state("km"), 10) or 10,
+        year=_int_or(_state("year"), None),
+        names=region_names(),
+        geojson=geojson("municipality"),
+    )
+
+
+def save_view_button(title_key: str, language: str) -> None:
+    """Sidebar button: put this page's main view into the presenter deck (the deck lives in the URL as `deck`)."""
+    kind = slides.PAGE_SLIDE.get(title_key)
+    if kind is None:
+        return
+    if st.sidebar.button(
+        t("save_view", language), key="_save_view", help=t("save_view_help", language), icon=":material/push_pin:"
+    ):
+        deck, _ = slides.parse_deck(st.query_params.get("deck") or st.session_state.get("deck"))
+        deck = [k for k in deck if k != kind]
+        deck.insert(0, kind)
+        st.session_state["deck"] = ",".join(deck)
+        st.query_params["deck"] = st.session_state["deck"]
+        st.sidebar.success(t("view_saved", language))
+
+
+def _exit_presenter() -> None:
+    st.session_state["present"] = False
+
+
+def presenter_deck(language: str) -> None:
+    """One large chart per screen, previous/next through the deck (`deck=` in the URL), PNG/SVG downloads."""
+    deck, unknown = slides.parse_deck(st.query_params.get("deck") or st.session_state.get("deck"))
+    for u in unknown:
+        warn_param("deck", u)
+    show_url_warnings()
+    n = len(deck)
+    url_value("slide", range(1, n + 1), 1, parse=int)
+    idx = int(st.session_state["slide"])
+    nav = st.columns([1, 1, 1, 4, 4])
+    if nav[0].button("◀", key="_prev", disabled=idx <= 1, help="Föregående" if language == "sv" else "Previous"):
+        st.session_state["slide"] = idx - 1
+        st.rerun()
+    nav[1].markdown(f"**{idx} / {n}**")
+    if nav[2].button("▶", key="_next", disabled=idx >= n, help="Nästa" if language == "sv" else "Next"):
+        st.session_state["slide"] = idx + 1
+        st.rerun()
+    nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter, width="content")
+    sync_url("slide", idx, 1)
+    sync_url("deck", ",".join(deck), ",".join(slides.DEFAULT_DECK))
+    slide = slides.build(deck[idx - 1], slide_context(language))
+    if slide.modelled:
+        modelled_badge()
+    if slide.figure is not None:
+        slide.figure.update_layout(height=640, font={"size": 18}, title={"font": {"size": 28}})
+        st.plotly_chart(slide.figure, key=f"slide_{slide.kind}", config={"displayModeBar": False})
+    if slide.note:
+        st.markdown(slide.note)
+    source = source_line(slide.sources, language)
+    st.caption(source)
+    if slide.figure is not None:
+        d1, d2, _ = st.columns([1, 1, 6])
+        fig = slide.figure
+        d1.download_button(
+            "PNG",
+            lambda: export.image(fig, "png", source),
+            f"servicekartan_{slide.kind}.png",
+            "image/png",
+            on_click="ignore",
+            key="_png",
+        )
+        d2.download_button(
+            "SVG",
+            lambda: export.image(fig, "svg", source),
+            f"servicekartan_{slide.kind}.svg",
+            "image/svg+xml",
+            on_click="ignore",
+            key="_svg",
+        )
