@@ -19,9 +19,11 @@ from servicekartan.catalog import DatasetError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    fetch_cmd.add_wait_argument(
-        sub.add_parser("build", help="build data/processed from data/seed (+ data/raw), offline; all or nothing")
+    build_p = sub.add_parser("build", help="build data/processed from data/seed (+ data/raw), offline; all or nothing")
+    build_p.add_argument(
+        "datasets", nargs="*", metavar="DATASET", help="build only these (and what they need); default: all"
     )
+    fetch_cmd.add_wait_argument(build_p)
     fetch_cmd.add_arguments(
         sub.add_parser("fetch", help="download SCB, Kolada and OpenStreetMap data into data/raw (online, resumable)")
     )
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return fetch_cmd.main(args)
     if args.command == "build":
         try:
-            build(out=sys.stderr, wait=args.wait)
+            build(args.datasets or None, out=sys.stderr, wait=args.wait)
         except DataLocked as exc:
             print(f"\nbuild: {exc}", file=sys.stderr)
             return EXIT_LOCKED

@@ -26,6 +26,10 @@ from servicekartan import catalog, paths
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "data" / "seed"
 TATORTER = "tatorter_2020_scb.csv"
+# The builds here make these and what they need (8 datasets, ~1–2 s), not the grid datasets (~10 s more):
+# `python -m etl build data_status indicators population` goes through the same lock, verification and swap as a full build.
+BUILD = ("data_status", "indicators", "population")
+N_BUILT = 8
 
 
 def _env(data: Path, seed: Path | None = None) -> dict[str, str]:
@@ -37,7 +41,7 @@ def _env(data: Path, seed: Path | None = None) -> dict[str, str]:
 
 def _spawn(data: Path, *args: str, seed: Path | None = None, stderr=subprocess.PIPE) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "etl", "build", *args],
+        [sys.executable, "-m", "etl", "build", *BUILD, *args],
         cwd=REPO,
         env=_env(data, seed),
         stdout=subprocess.DEVNULL,
@@ -85,7 +89,7 @@ def template(tmp_path_factory) -> Path:
     os.environ["SERVICEKARTAN_DATA_DIR"] = str(data)
     os.environ.pop("SERVICEKARTAN_SEED_DIR", None)
     try:
-        assert etl_main(["build"]) == 0
+        assert etl_main(["build", *BUILD]) == 0
     finally:
         for k, v in env.items():
             if v is None:
@@ -123,7 +127,7 @@ def test_two_concurrent_builds_run_one_after_the_other_and_equal_a_single_run(tm
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     errs = [(tmp_path / f"err{i}").read_text() for i in range(2)]
     written = sorted(e.count(", written (") for e in errs)
-    assert written == [0, 8], errs  # one wrote all 8 datasets; the other found them built and wrote nothing
+    assert written == [0, N_BUILT], errs  # one wrote every dataset; the other found them built and wrote nothing
     assert len([p for p in (data / ".processed").iterdir() if not p.name.startswith(".")]) == 1
     assert hashes(data) == hashes(built)
 
@@ -192,12 +196,31 @@ def test_a_flipped_byte_in_any_data_page_is_refused_by_the_app_and_restored_by_t
         with pytest.raises(catalog.DatasetCorrupt) as err:
             catalog.read(name)
         assert str(path) in str(err.value)
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     err = capsys.readouterr().err
     assert "Rebuild it with" not in err and err.count(", written (") == len(names)
     back = _frames_and_provenance(names)
     for name in names:
         assert back[name][0].equals(original[name][0]) and back[name][1] == original[name][1], name
+
+
+def test_every_dataset_of_a_full_build_with_a_flipped_byte_is_refused_naming_the_file(
+    built_data, tmp_path, monkeypatch
+):
+    """The grid datasets too (the session's full build, copied): the app's read refuses each damaged file."""
+    data = tmp_path / "full"
+    shutil.copytree(built_data, data, symlinks=True)
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(data))
+    files = sorted((data / "processed").glob("*.parquet"))
+    assert {p.stem for p in files} >= set(BUILD) and len(files) > N_BUILT
+    for path in files:
+        path_copy = path.read_bytes()
+        path.unlink()
+        path.write_bytes(path_copy)  # its own inode: the template's other links stay intact
+        _flip_in_data_page(path)
+        with pytest.raises(catalog.DatasetCorrupt) as err:
+            catalog.read(path.stem)
+        assert str(path) in str(err.value)
 
 
 def test_changed_data_under_an_intact_footer_fail_verification_and_are_rebuilt(built):
@@ -213,21 +236,21 @@ def test_changed_data_under_an_intact_footer_fail_verification_and_are_rebuilt(b
     pq.write_table(damaged, path, compression="zstd")
     with pytest.raises(catalog.DatasetCorrupt, match="fails verification"):
         catalog.read("villages")
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert catalog.read("villages").equals(good)
     assert {n: b for n, b in snapshot(built).items() if n != path.name} == others  # only the damaged one rewritten
     path.unlink()
     pq.write_table(table.drop_columns(["area_ha"]), path)
     with pytest.raises(catalog.DatasetCorrupt, match="lacks columns"):
         catalog.read("villages")
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert catalog.read("villages").equals(good)
 
 
 def test_an_unreadable_output_is_rebuilt_by_the_build_never_sent_to_the_build(built, capsys):
     (built / "processed" / "regions.parquet").unlink()
     (built / "processed" / "regions.parquet").write_bytes(b"PAR1 not parquet")
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert "Rebuild it with" not in capsys.readouterr().err
     catalog.verify("regions")
 
@@ -236,7 +259,7 @@ def test_second_build_rewrites_nothing_and_swaps_nothing(built):
     before = snapshot(built)
     link = os.readlink(built / "processed")
     versions = sorted(p.name for p in (built / ".processed").iterdir())
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert snapshot(built) == before and os.readlink(built / "processed") == link
     assert sorted(p.name for p in (built / ".processed").iterdir()) == versions
 
@@ -249,7 +272,7 @@ def test_a_build_from_before_versioned_folders_is_taken_over(built):
     real.rename(built / "processed")
     good = catalog.read("villages")
     (built / "processed" / "regions.parquet").unlink()  # so the build has something to write
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert (built / "processed").is_symlink() and catalog.read("villages").equals(good)
     catalog.verify("regions")
 
@@ -280,7 +303,7 @@ def expected(tmp_path_factory) -> dict[int, dict[str, str]]:
             _toggle_population(seed, value)
             data = seed.parent / f"clean-{value}"
             os.environ["SERVICEKARTAN_DATA_DIR"] = str(data)
-            assert etl_main(["build"]) == 0
+            assert etl_main(["build", *BUILD]) == 0
             out[value] = hashes(data)
     finally:
         for k, v in env.items():
@@ -328,7 +351,7 @@ def test_builds_killed_at_random_points_leave_processed_as_it_was_or_wholly_new(
             assert hashes(built) == expected[value], f"run {run}: a mixed data/processed after a kill at {delay:.2f} s"
             outcomes.append("new")
     assert "old" in outcomes, outcomes  # at least some kills landed inside a build
-    assert etl_main(["build"]) == 0  # a clean run afterwards: no leftovers of the killed ones
+    assert etl_main(["build", *BUILD]) == 0  # a clean run afterwards: no leftovers of the killed ones
     assert not [p for p in (built / ".processed").iterdir() if p.name.startswith(".")]
     assert not list(built.glob(".processed.link-*"))
     assert hashes(built) == expected[7000 + 9 % 2]
@@ -347,7 +370,7 @@ def test_a_full_disk_during_the_swap_leaves_processed_byte_identical(built, seed
         return real_fsync(fd)
 
     monkeypatch.setattr(catalog.os, "fsync", full)
-    assert etl_main(["build"]) == 1
+    assert etl_main(["build", *BUILD]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "previous one is unchanged" in err and "Traceback" not in err
     assert snapshot(built) == before
@@ -410,7 +433,7 @@ def test_each_seed_fault_is_one_line_naming_file_line_and_column_and_changes_not
         _non_utf8(seed)
     else:
         _rewrite(seed, edit)
-    assert etl_main(["build"]) == 1
+    assert etl_main(["build", *BUILD]) == 1
     err = capsys.readouterr().err
     lines = [ln for ln in err.splitlines() if TATORTER in ln]
     assert len(lines) == 1, err
@@ -451,7 +474,7 @@ def step(*args, **kwargs):
     return out
 setattr(os, name, step)
 from etl.__main__ import main
-sys.exit(main(["build"]))
+sys.exit(main(["build", *{build!r}]))
 """
 
 
@@ -465,7 +488,7 @@ def test_a_kill_at_each_step_of_the_swap_leaves_processed_old_or_wholly_new(buil
         _toggle_population(seed, value)
         before = snapshot(built)
         proc = subprocess.run(
-            [sys.executable, "-c", KILL_AT_STEP.format(repo=str(REPO))],
+            [sys.executable, "-c", KILL_AT_STEP.format(repo=str(REPO), build=BUILD)],
             cwd=REPO,
             env={**_env(built, seed), "KILL_AT": kill_at},
             capture_output=True,
@@ -477,7 +500,7 @@ def test_a_kill_at_each_step_of_the_swap_leaves_processed_old_or_wholly_new(buil
             assert snapshot(built) == before, kill_at
         else:
             assert snapshot(built) != before and hashes(built) == expected[value], kill_at
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", *BUILD]) == 0
     assert not [p for p in (built / ".processed").iterdir() if p.name.startswith(".")]
     assert not list(built.glob(".processed.link-*"))
     assert len(list((built / ".processed").iterdir())) <= 2  # the current version and the previous one

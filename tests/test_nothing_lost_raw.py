@@ -105,7 +105,7 @@ def test_the_build_runs_the_recovery_so_no_indicator_is_dropped(data, capsys):
     unit = data / "raw" / "kolada" / "kpis" / UNIT
     os.replace(unit, unit.parent / f".{UNIT}.replaced-{_dead_pid()}")  # killed after the first rename …
     (data / "staging" / "kolada" / "kpis").mkdir(parents=True)  # … with nothing staged: roll back
-    assert etl_main(["build"]) == 0
+    assert etl_main(["build", "indicators"]) == 0
     assert unit.is_dir() and not list(unit.parent.glob(".*replaced-*"))
     from servicekartan import catalog
 
@@ -140,7 +140,7 @@ def test_a_unit_without_its_manifest_is_an_error_the_build_names(data, capsys):
     _commit_unit()
     unit = data / "raw" / "kolada" / "kpis" / UNIT
     (unit / UNIT_MANIFEST).unlink()
-    assert etl_main(["build"]) == 1
+    assert etl_main(["build", "indicators"]) == 1
     err = capsys.readouterr().err
     assert f"raw unit {unit} has no {UNIT_MANIFEST} manifest" in err and "python -m etl fetch --source kolada" in err
     assert "Traceback" not in err and not (data / "processed").exists()
