@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -100,28 +101,47 @@ def to_table(name: str, df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(ordered, schema=pa.schema(fields), preserve_index=False)
 
 
-def content_hash(table: pa.Table, prov: Provenance | dict, frame: pd.DataFrame | None = None) -> str:
+def content_hash(table: pa.Table, prov: Provenance | dict) -> str:
     """Hash of a dataset's data and provenance as read back (build/fetch times aside): equal hash = same data.
 
-    Computed from values, never from file bytes or the writer's buffer layout, so the build (from the
-    table it writes) and the catalog (from the table it read) get the same hash for the same data.
-    `frame` is `table.to_pandas()` when the caller already has it.
+    Computed from the values of each column (names, types, which cells are null, the values), never from
+    file bytes or the writer's chunks and buffers, so the build (from the table it writes) and the catalog
+    (from the table it read) get the same hash for the same data. Vectorised: ~0.2 s per million rows.
     """
     h = hashlib.sha256(f"{HASH_SCHEME}\n".encode())
     for f in table.schema:
         h.update(f"{f.name}\t{f.type}\n".encode())
-    df = table.to_pandas() if frame is None else frame
-    for col in df.columns:
-        s = df[col]
-        try:
-            hashed = pd.util.hash_pandas_object(s, index=False)
-        except TypeError:  # unhashable cells (lists, dicts): hash their repr
-            hashed = pd.util.hash_pandas_object(s.map(repr), index=False)
-        h.update(hashed.to_numpy().tobytes())
+    for column in table.columns:
+        _hash_column(h, column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
     d = prov.to_dict() if isinstance(prov, Provenance) else Provenance.from_dict(prov).to_dict()
     d.pop("built_at", None)
     h.update(json.dumps(d, sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()
+
+
+def _hash_column(h, arr: pa.Array) -> None:  # noqa: ANN001 - a hashlib hash
+    """Feed one column's canonical bytes: length, null mask, then the values (nulls as zero / empty)."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    h.update(f"{len(arr)}:{arr.null_count}\n".encode())
+    if arr.null_count:
+        h.update(np.packbits(arr.is_null().to_numpy(zero_copy_only=False)).tobytes())
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_binary(t) or pa.types.is_large_string(t) or pa.types.is_large_binary(t):
+        if arr.null_count:
+            arr = arr.fill_null(b"" if pa.types.is_binary(t) or pa.types.is_large_binary(t) else "")
+        width = np.int64 if pa.types.is_large_string(t) or pa.types.is_large_binary(t) else np.int32
+        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+        h.update(np.diff(offsets).astype(np.int64).tobytes())
+        data = arr.buffers()[2]
+        if data is not None and len(arr):
+            h.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+    elif pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t):
+        if arr.null_count:
+            arr = arr.fill_null(False if pa.types.is_boolean(t) else 0)
+        h.update(np.ascontiguousarray(arr.to_numpy(zero_copy_only=False)).tobytes())
+    else:  # lists, structs, decimals …: slow but exact
+        h.update(json.dumps(arr.to_pylist(), default=str, ensure_ascii=False).encode())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -199,18 +219,23 @@ def _read_verified(name: str, path: Path) -> pd.DataFrame:
         meta = json.loads(raw)
     except ValueError as exc:
         raise _fail(name, path, "has unreadable provenance metadata") from exc
-    df = table.to_pandas()
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    if key in _VERIFIED and _VERIFIED[key] == meta.get("content_sha256"):
-        return df
-    if meta.get("hash_scheme") != HASH_SCHEME:
-        raise _fail(name, path, "was written by an older build without a verifiable content hash")
-    if content_hash(table.replace_schema_metadata(None), meta, df) != meta.get("content_sha256"):
-        raise _fail(name, path, "fails verification: its data do not match the content hash stored with them")
-    if len(_VERIFIED) > 4096:
-        _VERIFIED.clear()
-    _VERIFIED[key] = meta["content_sha256"]
-    return df
+    if key not in _VERIFIED or _VERIFIED[key] != meta.get("content_sha256"):
+        if meta.get("hash_scheme") != HASH_SCHEME:
+            raise _fail(name, path, "was written by an older build without a verifiable content hash")
+        try:
+            ok = content_hash(table, meta) == meta.get("content_sha256")
+        except Exception:  # noqa: BLE001 - damaged buffers can fail in many ways; all mean "does not verify"
+            ok = False
+        if not ok:
+            raise _fail(name, path, "fails verification: its data do not match the content hash stored with them")
+        if len(_VERIFIED) > 4096:
+            _VERIFIED.clear()
+        _VERIFIED[key] = meta["content_sha256"]
+    try:
+        return table.to_pandas()
+    except Exception as exc:
+        raise _fail(name, path, f"is unreadable ({type(exc).__name__}: {exc})") from exc
 
 
 # ---------------------------------------------------------------------------------------------- writing
