@@ -1,4 +1,8 @@
-"""Command line: `python -m etl build` (offline) and `python -m etl fetch` (online)."""
+"""Command line: `python -m etl build` (offline) and `python -m etl fetch` (online).
+
+Exit codes: 0 ok, 1 failed (one line per problem, data/processed unchanged), 2 bad options (fetch),
+3 the data folder is in use by another fetch/build (named) and --wait ran out.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,19 @@ import sys
 
 from etl import fetch as fetch_cmd
 from etl.build import BuildOrderError, build
-from etl.validate import ValidationError
+from etl.lock import EXIT_LOCKED, DataLocked
+from etl.validate import SeedError, ValidationError
 from servicekartan.catalog import DatasetError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build data/processed from data/seed (+ data/raw), offline")
+    build_p = sub.add_parser("build", help="build data/processed from data/seed (+ data/raw), offline; all or nothing")
+    build_p.add_argument(
+        "datasets", nargs="*", metavar="DATASET", help="build only these (and what they need); default: all"
+    )
+    fetch_cmd.add_wait_argument(build_p)
     fetch_cmd.add_arguments(
         sub.add_parser("fetch", help="download SCB, Kolada and OpenStreetMap data into data/raw (online, resumable)")
     )
@@ -23,8 +32,19 @@ def main(argv: list[str] | None = None) -> int:
         return fetch_cmd.main(args)
     if args.command == "build":
         try:
-            build()
-        except (ValidationError, DatasetError, BuildOrderError) as exc:
+            build(args.datasets or None, out=sys.stderr, wait=args.wait)
+        except DataLocked as exc:
+            print(f"\nbuild: {exc}", file=sys.stderr)
+            return EXIT_LOCKED
+        except SeedError as exc:
+            n = len(exc.problems)
+            print(
+                f"\nbuild failed: {n} problem{'s' * (n != 1)} in the input (data/processed is unchanged):",
+                file=sys.stderr,
+            )
+            print(str(exc), file=sys.stderr)
+            return 1
+        except (ValidationError, DatasetError, BuildOrderError, OSError) as exc:
             print(f"\nbuild failed: {exc}", file=sys.stderr)
             return 1
     return 0

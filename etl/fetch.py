@@ -6,7 +6,10 @@ How a run keeps the last good data (see etl/raw.py for the store):
   data/raw/; a failed unit leaves `data/raw/` and `data/processed/` untouched;
 - a rerun skips every request whose lock says complete (staged by a failed run, or committed) and is
   younger than `--max-age-days`, checking the body against the lock's sha256 — so it resumes instead of
-  starting over; `--refresh` downloads everything again.
+  starting over; `--refresh` downloads everything again; pages of a paginated chain are never kept from a
+  failed run (a bad chain is fetched whole again, never replayed);
+- one fetch or build at a time per data folder (etl/lock.py): a second waits up to `--wait` seconds, then
+  exits 3 naming the holder; a commit killed half-way is finished or rolled back when the next run starts.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import pandas as pd
 from etl.build import BuildOrderError, build
 from etl.fetchers import FETCHERS, SOURCES, Fetcher
 from etl.fetchers.spec import FetchContext, Options
+from etl.lock import EXIT_LOCKED, DataLocked, data_lock
 from etl.progress import Progress, fmt_bytes, fmt_duration
-from etl.raw import RawStore
+from etl.raw import RawStore, recover
 from etl.sources.http import Clock, Session, SystemClock, TransientError
 from etl.sources.overpass import LAN_ISO
 from etl.validate import ValidationError
@@ -73,9 +77,26 @@ def run_fetch(
     out: TextIO | None = None,
     clock: Clock | None = None,
     debug: bool = False,
+    wait: float | None = None,
 ) -> FetchRun:
-    """Fetch every unit of the chosen sources (or only the named fetchers); failures are reported, never raised (unless debug)."""
+    """Fetch every unit of the chosen sources (or only the named fetchers); failures are reported, never raised (unless debug).
+
+    Holds the data directory's lock (etl.lock; raises DataLocked after `wait` seconds)."""
     out = out or sys.stderr
+    with data_lock("fetch", wait=wait, out=out):
+        recover(out)
+        return _run_fetch(sources, options, steps=steps, out=out, clock=clock, debug=debug)
+
+
+def _run_fetch(
+    sources: Iterable[str] | None,
+    options: Options | None,
+    *,
+    steps: Iterable[str] | None,
+    out: TextIO,
+    clock: Clock | None,
+    debug: bool,
+) -> FetchRun:
     options = options or Options()
     clock = clock or SystemClock()
     units = plan_units(list(sources or SOURCES), options)
@@ -105,6 +126,7 @@ def run_fetch(
             spec.fetch(ctx, unit)
             store.commit({"source": spec.source, "dataset": spec.dataset, "unit": unit, "step": spec.name})
         except Exception as exc:  # a failed unit never stops the others; the summary says what failed
+            store.abort()  # never keep a page of a failed run
             if debug:
                 raise
             result.status = "FAILED"
@@ -177,6 +199,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--build", action="store_true", help="run `etl build` afterwards when every unit succeeded")
     p.add_argument("--debug", action="store_true", help="stop with a traceback at the first failure")
+    add_wait_argument(p)
+
+
+def add_wait_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="wait at most this long for another fetch/build on the same data folder "
+        "(default 600, or SERVICEKARTAN_LOCK_WAIT; 0 = exit at once with code 3)",
+    )
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -187,16 +221,20 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     options = Options(county=args.county, since=args.since, refresh=args.refresh, max_age_days=args.max_age_days)
     try:
-        run = run_fetch(args.source, options, out=out, debug=args.debug)
+        with data_lock("fetch", wait=args.wait, out=out):  # held through --build too
+            run = run_fetch(args.source, options, out=out, debug=args.debug)
+            if not run.ok:
+                return 1
+            if args.build:
+                try:
+                    build(out=out)
+                except (ValidationError, DatasetError, BuildOrderError, OSError) as exc:
+                    print(f"\nbuild failed: {exc}", file=out)
+                    return 1
+    except DataLocked as exc:
+        print(f"fetch: {exc}", file=out)
+        return EXIT_LOCKED
     except ValueError as exc:  # bad options caught while planning (e.g. an unknown län)
         print(f"fetch: {exc}", file=out)
         return 2
-    if not run.ok:
-        return 1
-    if args.build:
-        try:
-            build(out=out)
-        except (ValidationError, DatasetError, BuildOrderError) as exc:
-            print(f"\nbuild failed: {exc}", file=out)
-            return 1
     return 0

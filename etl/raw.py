@@ -4,7 +4,12 @@
   `<name>.lock.json` (url, query, sha256, retrieved_at, licence …) written after the body;
 - only when every request of a unit succeeded is the staged folder swapped into `data/raw/…/<unit>/`
   (with a `_unit.json` manifest); a failed unit leaves `data/raw/` untouched;
-- `read_raw` gives a dataset's committed responses (checked against their sha256) to the pure transforms.
+- `read_raw` gives a dataset's committed responses (checked against their sha256) to the pure transforms;
+  a unit folder without its `_unit.json`, or missing a file its manifest lists, is an error naming it;
+- a commit is two renames (old unit aside, staged unit in); `recover()` (run by fetch and build under the
+  data lock) finishes or rolls back a commit that was killed between them and removes the leftovers;
+- staging never keeps a page of a paginated chain (a response whose info has "page") from a failed or
+  killed run: `abort()` drops them at once and a new store drops any it finds, so a bad chain is never replayed.
 """
 
 from __future__ import annotations
@@ -102,6 +107,30 @@ class RawStore:
         self.stage = staging_dir() / source / dataset / unit
         self.used: list[str] = []  # body file names belonging to this run
         self.saved = 0  # responses downloaded (not reused) in this run
+        self._drop_pages()  # pages staged by an earlier run that did not commit: never replayed
+
+    def _drop_pages(self) -> None:
+        """Remove staged responses that are pages of a chain (info has "page"): a chain is fetched whole or not at all."""
+        if not self.stage.is_dir():
+            return
+        for lock_path in self.stage.glob(f"*{LOCK_SUFFIX}"):
+            try:
+                lock = json.loads(lock_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                lock = None
+            if isinstance(lock, dict) and "page" not in (lock.get("info") or {}):
+                continue
+            name = lock.get("file") if isinstance(lock, dict) else None
+            if name:
+                (self.stage / name).unlink(missing_ok=True)
+                if name in self.used:
+                    self.used.remove(name)
+            lock_path.unlink(missing_ok=True)
+        _prune_empty(self.stage, staging_dir())
+
+    def abort(self) -> None:
+        """The unit failed: drop the pages it staged (other complete responses stay staged for a resume)."""
+        self._drop_pages()
 
     def _find(self, directory: Path, key: str) -> tuple[Path, dict] | None:
         if not directory.is_dir():
@@ -197,12 +226,59 @@ class RawStore:
         manifest = {**manifest, "files": sorted(self.used), "completed_at": _now_iso(self.clock)}
         atomic_write_bytes(self.stage / UNIT_MANIFEST, _lock_bytes(manifest))
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        trash = self.final.parent / f".{self.unit}.replaced-{os.getpid()}"
+        trash = self.final.parent / f".{self.unit}{REPLACED}{os.getpid()}"
         if self.final.exists():
-            os.replace(self.final, trash)
+            os.replace(self.final, trash)  # a kill from here to the next rename is finished by recover()
         os.replace(self.stage, self.final)
         shutil.rmtree(trash, ignore_errors=True)
         _prune_empty(self.stage.parent, staging_dir())
+
+
+REPLACED = ".replaced-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def recover(out=None) -> list[str]:  # noqa: ANN001 - a text stream
+    """Finish or roll back commits killed between their two renames; clean `.replaced-<pid>` leftovers.
+
+    For a leftover `.<unit>.replaced-<pid>` of a process that is gone: when the unit is in place the
+    leftover is the old copy (removed); when it is not, the staged unit is moved in if its manifest was
+    written (finish), else the old copy is moved back (roll back). Returns what it did, one line each.
+    """
+    root = paths.raw_dir()
+    done: list[str] = []
+    if not root.is_dir():
+        return done
+    for trash in sorted(root.glob(f"*/*/.*{REPLACED}*")):
+        unit, _, pid = trash.name[1:].rpartition(REPLACED)
+        if not unit or not pid.isdigit() or _alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        final = trash.parent / unit
+        stage = staging_dir() / trash.parent.relative_to(root) / unit
+        if final.exists():
+            shutil.rmtree(trash, ignore_errors=True)
+            done.append(f"removed the leftover {trash}")
+        elif (stage / UNIT_MANIFEST).exists():
+            os.replace(stage, final)
+            shutil.rmtree(trash, ignore_errors=True)
+            _prune_empty(stage.parent, staging_dir())
+            done.append(f"finished the interrupted commit of {final}")
+        else:
+            os.replace(trash, final)
+            done.append(f"rolled back the interrupted commit of {final}")
+    if out is not None:
+        for line in done:
+            print(line, file=out)
+    return done
 
 
 def _lock_bytes(d: dict) -> bytes:
@@ -227,8 +303,13 @@ def read_raw(source: str, dataset: str) -> list[RawItem]:
         return []
     items: list[RawItem] = []
     for unit in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not (unit / UNIT_MANIFEST).exists():
-            continue
+        manifest = _manifest(unit, source)
+        absent = [f for f in manifest.get("files", []) if not (unit / f).exists()]
+        if absent:
+            raise DatasetError(
+                f"raw unit {unit} lacks {len(absent)} of the files its {UNIT_MANIFEST} lists ({', '.join(absent[:3])}); "
+                f"fetch it again with: python -m etl fetch --source {source} --refresh"
+            )
         for lock_path in sorted(unit.glob(f"*{LOCK_SUFFIX}")):
             lock = _read_lock(lock_path)
             if lock is None:
@@ -242,6 +323,25 @@ def read_raw(source: str, dataset: str) -> list[RawItem]:
             items.append(RawItem(body, lock))
     items.sort(key=lambda i: i.retrieved)
     return items
+
+
+def _manifest(unit: Path, source: str) -> dict:
+    """A unit's `_unit.json`; a unit without a readable one is an error naming the folder."""
+    path = unit / UNIT_MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        why = f"has no {UNIT_MANIFEST} manifest (an interrupted copy?)"
+    except (OSError, ValueError) as exc:
+        why = f"has an unreadable {UNIT_MANIFEST} ({type(exc).__name__})"
+    else:
+        if isinstance(manifest, dict):
+            return manifest
+        why = f"has a {UNIT_MANIFEST} that is not an object"
+    raise DatasetError(
+        f"raw unit {unit} {why}; fetch it again with: python -m etl fetch --source {source} --refresh "
+        f"(or remove the folder)"
+    )
 
 
 def unit_manifests(source: str, dataset: str) -> list[dict]:

@@ -261,7 +261,11 @@ def village_map(
                 "colorbar": {"title": {"text": color_label}, "thickness": 12},
                 "opacity": 0.85,
             },
-            text=v.loc[has, "name"] + ": " + v.loc[has, color_col].map(lambda x: fmt.number(x, lang, 1)),
+            # a list, not Series arithmetic: with no value at all (e.g. village_access missing) the empty
+            # float column would not add to the text column (TypeError)
+            text=[
+                f"{n}: {fmt.number(x, lang, 1)}" for n, x in zip(v.loc[has, "name"], v.loc[has, color_col], strict=True)
+            ],
             hoverinfo="text",
             name="",
         )

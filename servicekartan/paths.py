@@ -25,4 +25,10 @@ def raw_dir() -> Path:
 
 
 def processed_dir() -> Path:
+    """The built datasets: a symlink to the current version in `processed_versions_dir()` (swapped whole by a build)."""
     return data_dir() / "processed"
+
+
+def processed_versions_dir() -> Path:
+    """Where builds write complete versions of data/processed (`.processed/<version>/`); see catalog.Transaction."""
+    return data_dir() / ".processed"

@@ -206,3 +206,29 @@ def test_dashboard_builds_missing_data_on_first_start(tmp_path, monkeypatch):
     built = sorted(p.stem for p in (tmp_path / "processed").glob("*.parquet"))
     assert built == sorted(builders())
     assert catalog.read("data_status")["status"].tolist() == ["seed", "seed", "seed", "modelled"]
+
+
+def test_a_build_without_verifiable_hashes_counts_as_missing_so_the_app_rebuilds_it(tmp_path, monkeypatch):
+    """dashboard.py builds when `missing()`; data/processed from before verified builds must not be refused forever."""
+    import json
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from etl.build import missing
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(data))
+    build(["regions"], out=io.StringIO())
+    assert "regions" not in missing()
+    path = data / "processed" / "regions.parquet"
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[catalog.META_KEY])
+    del meta["hash_scheme"]
+    path.unlink()
+    pq.write_table(table.replace_schema_metadata({catalog.META_KEY: json.dumps(meta).encode()}), path)
+    assert "regions" in missing()
+    assert build(["regions"], out=io.StringIO()) == {"regions": True} and "regions" not in missing()
+    catalog.verify("regions")
+    shutil.rmtree(data / ".processed")  # a dangling data/processed: everything is missing
+    assert set(missing()) == set(builders())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
@@ -113,3 +115,70 @@ def test_one_description_per_dataset_feeds_schemas_keys_and_docs():
     # a dataset may describe a shared column more narrowly (the targets registry's upload help)
     assert datasets.column_doc("year", "targets") == ("target year, 1990–2100", "")
     assert datasets.column_doc("year") == ("Year", "") and datasets.column_doc("nope") == ("", "")
+
+
+# ---------------------------------------------------------------------------------------------- issue 11: verify, swap
+
+
+def test_read_verifies_the_data_against_the_stored_content_hash(tmp_data):
+    """Data changed under an intact footer (stored hash and provenance kept) are refused, naming the file."""
+    import pyarrow.parquet as pq
+
+    catalog.write(_regions())
+    path = tmp_data / "processed" / "regions.parquet"
+    table = pq.read_table(path)
+    names = table.column("name").to_pylist()
+    names[1] = "K\x00lmar län"
+    path.unlink()
+    pq.write_table(table.set_column(1, "name", [names]), path)
+    with pytest.raises(DatasetCorrupt, match="fails verification") as err:
+        catalog.read("regions")
+    assert str(path) in str(err.value)
+    assert catalog.read_metadata("regions")["dataset"] == "regions"  # the footer alone still reads
+
+
+def test_a_file_from_a_build_without_verifiable_hashes_is_refused(tmp_data):
+    import json
+
+    import pyarrow.parquet as pq
+
+    catalog.write(_regions())
+    path = tmp_data / "processed" / "regions.parquet"
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[catalog.META_KEY])
+    del meta["hash_scheme"]
+    path.unlink()
+    pq.write_table(table.replace_schema_metadata({catalog.META_KEY: json.dumps(meta).encode()}), path)
+    with pytest.raises(DatasetCorrupt, match="older build without a verifiable content hash"):
+        catalog.read("regions")
+
+
+def test_writes_swap_a_versioned_folder_and_an_unchanged_write_touches_nothing(tmp_data):
+    import os
+
+    assert catalog.write(_regions()) is True
+    link = tmp_data / "processed"
+    assert link.is_symlink() and not os.path.isabs(os.readlink(link))  # relative: the data folder may move
+    first = os.readlink(link)
+    assert catalog.write(_regions()) is False and os.readlink(link) == first
+    ds = _regions()
+    ds.frame.loc[0, "name"] = "Riket"
+    assert catalog.write(ds) is True
+    assert os.readlink(link) != first and catalog.read("regions").loc[0, "name"] == "Riket"
+    versions = sorted(p.name for p in (tmp_data / ".processed").iterdir())
+    assert len(versions) == 2  # the current version and the previous one (a reader may still be opening it)
+
+
+def test_the_content_hash_ignores_the_build_time_and_the_file_layout():
+    import pyarrow.parquet as pq
+
+    ds = _regions()
+    table = catalog.to_table("regions", ds.frame)
+    a = catalog.content_hash(table, ds.provenance)
+    ds.provenance.built_at = "2030-01-01T00:00:00+00:00"
+    assert catalog.content_hash(table, ds.provenance) == a
+    sink = io.BytesIO()
+    pq.write_table(table, sink, row_group_size=1)  # three row groups: other chunks, same data
+    assert catalog.content_hash(pq.read_table(io.BytesIO(sink.getvalue())), ds.provenance) == a
+    ds.provenance.source = "SCB!"
+    assert catalog.content_hash(table, ds.provenance) != a

@@ -123,7 +123,8 @@ def test_rerun_resumes_from_lock_files(data):
 
 
 @responses.activate
-def test_failed_unit_keeps_staged_pages_and_resume_fetches_only_the_rest(data):
+def test_failed_unit_keeps_no_page_and_a_rerun_fetches_the_chain_whole(data):
+    """Issue 11: staging never keeps a page of a failed run (a bad chain, e.g. a self-looping next_url, is never replayed)."""
     import re
 
     page2_ok = {"value": False}
@@ -146,14 +147,14 @@ def test_failed_unit_keeps_staged_pages_and_resume_fetches_only_the_rest(data):
     assert [r.unit for r in failed] == ["N07900-county-08-since-2016"] and "HTTP 500" in failed[0].message
     assert not (data / "raw" / "kolada" / "kpis" / "N07900-county-08-since-2016").exists()
     staged = data / "staging" / "kolada" / "kpis" / "N07900-county-08-since-2016"
-    assert len(list(staged.glob("data-N07900-p1--*.lock.json"))) == 1
+    assert list(staged.glob("data-N07900-p*")) == []
 
     page2_ok["value"] = True
     n_before = len(responses.calls)
     run = run_fetch(["kolada"], opts, steps=["kolada_kpis"], clock=FakeClock(), out=io.StringIO())
     assert run.ok
     again = [c.request.url for c in responses.calls[n_before:] if "/N07900/" in c.request.url]
-    assert len(again) == 1 and "page=2" in again[0]  # page 1 came from the staged lock file
+    assert len(again) == 2 and "page=2" in again[1]  # the chain is fetched whole again
     assert not (data / "staging").exists()
     files = json.loads((data / "raw/kolada/kpis/N07900-county-08-since-2016/_unit.json").read_text())["files"]
     assert len(files) == 3  # kpi description + two pages
