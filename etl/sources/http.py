@@ -5,15 +5,23 @@ Every online client (SCB PxWeb, Kolada, Overpass) talks through one `Session`:
 - a default timeout (connect, read) and the identifying User-Agent `USER_AGENT`;
 - retries with exponential backoff on 429 / 5xx, connection errors, timeouts and bodies that are not
   the JSON they claim to be (a truncated transfer); `Retry-After` (seconds or HTTP date) is honoured;
-- pacing to at most `calls` requests per `window` seconds (PxWeb's `maxCallsPerTimeWindow`).
+- pacing to at most `calls` requests per `window` seconds (PxWeb's `maxCallsPerTimeWindow`);
+- bounds: a total deadline per request (connect + every read, the body streamed and the clock checked per
+  chunk), a time budget per source, a size cap on every body counted after decoding (gzip bombs refused),
+  HTML where JSON was expected refused with "HTML error page from <source> (HTTP 200)", and a source given
+  up after `max_failures` consecutive transport failures (`SourceDown`).
 
 Time is injectable (`Clock`): tests pass a fake clock whose `sleep` only advances a counter.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import math
 import re
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,9 +30,18 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
+import urllib3
 
 USER_AGENT = "Servicekartan/0.1 (+open-data dashboard)"
-DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, read) seconds
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, each read) seconds
+DEFAULT_DEADLINE = 300.0  # seconds for one whole request: connect + every read of the body
+DEFAULT_MAX_BYTES = 200 * 1_000_000  # size cap of one answer, decoded
+DEFAULT_MAX_FAILURES = 3  # consecutive transport failures before a source is given up for the run
+MAX_RATIO = 100  # a body unpacking to more than this many times its wire size is a decompression bomb …
+BOMB_MIN_BYTES = 8 * 1_000_000  # … once it has unpacked past this size (small, very repetitive JSON is fine)
+CHUNK_BYTES = 1 << 16
+SPOOL_BYTES = 4 * 1_000_000  # bodies larger than this are streamed to a temporary file, not memory
+ERROR_BODY_BYTES = 64 * 1024  # how much of an error answer is read for its message
 RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 RERUN_HINT = "rerun `python -m etl fetch` later: completed responses are kept and the run resumes"
 
@@ -63,6 +80,18 @@ class TransientError(FetchError):
     def __init__(self, message: str, url: str = "", kind: str = "") -> None:
         super().__init__(message, url)
         self.kind = kind  # "connection", "timeout" or "invalid"
+
+
+class SourceDown(TransientError):
+    """The source is given up for this run (consecutive transport failures, or its time budget used up)."""
+
+
+class ResponseTooLarge(FetchError):
+    """An answer over the size cap, or a decompression bomb: refused, never retried, nothing kept."""
+
+
+class HtmlErrorPage(FetchError):
+    """An HTML page where JSON was expected (a maintenance or error page, often with HTTP 200)."""
 
 
 class HttpStatusError(FetchError):
@@ -142,6 +171,76 @@ def parse_problem(resp: requests.Response) -> dict | None:
     return None
 
 
+def parse_problem_bytes(body: bytes) -> dict | None:
+    """RFC 7807 problem+json bytes -> dict (also plain JSON with title/status/detail), None otherwise."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and ({"title", "detail", "status", "type"} & set(data)):
+        return data
+    return None
+
+
+def is_html(content_type: str, body: bytes) -> bool:
+    """An HTML (or XHTML) page: by its Content-Type, or by a body that starts with markup."""
+    if "html" in content_type.lower():
+        return True
+    return body[:200].lstrip().lower().startswith((b"<!doctype html", b"<html", b"<?xml"))
+
+
+def html_error_text(body: bytes) -> str:
+    """The error sentence of an HTML error page: Overpass/OSM3S `<strong>Error</strong>: …`, else its <title>."""
+    text = body.decode("utf-8", "replace")
+    m = re.search(r"<strong[^>]*>\s*Error\s*</strong>\s*:?\s*(.*?)</p>", text, re.IGNORECASE | re.DOTALL)
+    if not m:
+        m = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.IGNORECASE | re.DOTALL) or re.search(
+            r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL
+        )
+    if not m:
+        return ""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip()[:300]
+
+
+def html_page_message(source: str, status: int, body: bytes) -> str:
+    gist = html_error_text(body)
+    return (
+        f"HTML error page from {source} (HTTP {status})" + (f": {gist}" if gist else "") + ". The service is "
+        f"probably down for maintenance or overloaded: {RERUN_HINT}"
+    )
+
+
+def error_detail(body: bytes, problem: dict | None, reason: str, content_type: str) -> str:
+    """What an error answer says: problem+json detail/title, an HTML page's error text, else the reason phrase."""
+    if problem:
+        return str(problem.get("detail") or problem.get("title") or reason or "")
+    if is_html(content_type, body):
+        gist = html_error_text(body)
+        return f"{reason}: {gist}" if gist and reason else (gist or reason or "")
+    return reason or ""
+
+
+def fmt_mb(n: float) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+def _set_read_timeout(raw: Any, seconds: float) -> None:
+    """Lower the socket timeout of a streaming answer to the time left (best effort; absent under test mocks)."""
+    conn = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sock.settimeout(max(0.05, seconds))
+
+
+def _wire_bytes(raw: Any) -> int:
+    """Bytes read from the wire so far (before decoding), 0 when unknown."""
+    try:
+        return int(raw.tell())
+    except (AttributeError, TypeError, ValueError, OSError):
+        return 0
+
+
 class RateLimiter:
     """At most `calls` requests in any `window` seconds (sliding window over the injectable clock)."""
 
@@ -174,7 +273,15 @@ class RateLimiter:
 
 
 class Session:
-    """A polite HTTP session shared by one source's requests (not thread-safe: one request at a time)."""
+    """A polite HTTP session shared by one source's requests (not thread-safe: one request at a time).
+
+    Bounded in time and size: every request has a total `deadline` (connect + every read; the body is
+    streamed and the clock checked per chunk), the whole source a `budget` (seconds from the session's
+    start), and every body a size cap `max_bytes` counted after decoding (a gzip body that unpacks more
+    than `MAX_RATIO` times its wire size is refused as a decompression bomb). After `max_failures`
+    consecutive transport failures (refused, unreachable, timed out, truncated) the source is marked down:
+    every later request raises `SourceDown` at once.
+    """
 
     def __init__(
         self,
@@ -189,6 +296,12 @@ class Session:
         user_agent: str = USER_AGENT,
         on_event: Callable[[str], None] | None = None,
         http: requests.Session | None = None,
+        name: str = "",
+        deadline: float | None = DEFAULT_DEADLINE,
+        budget: float | None = None,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+        max_failures: int = DEFAULT_MAX_FAILURES,
+        transport_backoff: float = 1.0,
     ) -> None:
         self.timeout = timeout
         self.retries = retries
@@ -199,6 +312,15 @@ class Session:
         self.on_event = on_event
         self.http = http or requests.Session()
         self.http.headers["User-Agent"] = user_agent
+        self.name = name
+        self.deadline = deadline
+        self.budget = budget
+        self.max_bytes = max_bytes
+        self.max_failures = max(1, int(max_failures))
+        self.transport_backoff = transport_backoff
+        self.started = self.clock.monotonic()
+        self.failures = 0  # consecutive transport failures (reset by any answer)
+        self.down: SourceDown | None = None  # set once the source is given up for this run
         self.limiter: RateLimiter | None = None
         self.call_times: list[float] = []  # monotonic time of every request sent (pacing is checked in tests)
         if rate:
@@ -218,6 +340,41 @@ class Session:
     def _backoff(self, attempt: int) -> float:
         return min(self.max_backoff, self.backoff * (2**attempt))
 
+    @property
+    def label(self) -> str:
+        return self.name or "the server"
+
+    def budget_left(self) -> float:
+        """Seconds left of the source's budget (inf without one)."""
+        if self.budget is None or self.budget <= 0:
+            return math.inf
+        return self.started + self.budget - self.clock.monotonic()
+
+    def _give_up(self, why: str, last: FetchError | None, kind: str) -> SourceDown:
+        tail = f"; last error: {last.args[0]}" if last is not None else ""
+        self.down = SourceDown(f"{self.label} {why}{tail}", last.url if last else "", kind)
+        self.down.__cause__ = last
+        return self.down
+
+    def _transport_failed(self, err: TransientError, attempts: int) -> None:
+        """Count a transport failure; at `max_failures` in a row the source is down (raised, and for every later call)."""
+        self.failures += 1
+        if self.failures >= self.max_failures:
+            why = "unreachable" if err.kind == "connection" else f"not answering ({err.kind})"
+            self.down = SourceDown(
+                f"{err.args[0]} — gave up after {attempts} attempts: {self.label} {why} after {self.failures} "
+                f"consecutive transport failures; check the network, then {RERUN_HINT}",
+                err.url,
+                err.kind,
+            )
+            self.down.__cause__ = err
+            raise self.down
+
+    def _timeouts(self, timeout: float | tuple[float, float] | None, left: float) -> tuple[float, float]:
+        t = timeout if timeout is not None else self.timeout
+        connect, read = (t, t) if isinstance(t, int | float) else t
+        return (max(0.05, min(connect, left)), max(0.05, min(read, left)))
+
     def request(
         self,
         method: str,
@@ -230,97 +387,217 @@ class Session:
         expect_json: bool = True,
         timeout: float | tuple[float, float] | None = None,
         retry_statuses: frozenset[int] = RETRY_STATUSES,
+        retries: int | None = None,
+        deadline: float | None = None,
+        paced: bool = True,
+        before_retry: Callable[[FetchError], float | None] | None = None,
     ) -> Fetched:
-        """Send a request with pacing and retries; returns `Fetched` or raises a `FetchError` subclass."""
-        attempts = self.retries + 1
+        """Send a request with pacing, deadlines and retries; returns `Fetched` or raises a `FetchError` subclass.
+
+        `retries`/`deadline` override the session's for this call; `paced=False` skips the rate limiter (a status
+        check that the service does not count); `before_retry(error)` may return the seconds to wait instead of
+        the backoff (e.g. what Overpass' /api/status says).
+        """
+        if self.down is not None:
+            raise self.down
+        retries = self.retries if retries is None else retries
+        attempts = retries + 1
+        per_request = self.deadline if deadline is None else deadline
         last: FetchError | None = None
         for attempt in range(attempts):
-            if self.limiter is not None:
+            if self.budget_left() <= 0:
+                raise self._give_up(f"used up its time budget of {self.budget:.0f} s (--source-budget)", last, "budget")
+            if paced and self.limiter is not None:
                 self.limiter.wait()
-            self.call_times.append(self.clock.monotonic())
+            now = self.clock.monotonic()
+            self.call_times.append(now)
+            end = min(now + (per_request if per_request else math.inf), now + self.budget_left())
             wait = self._backoff(attempt)
             try:
-                resp = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    headers=headers,
-                    timeout=timeout if timeout is not None else self.timeout,
-                )
-                content = resp.content
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                timeout_ = isinstance(exc, requests.Timeout)
-                last = TransientError(
-                    f"{method} {url} {'timed out' if timeout_ else 'connection failed'} ({short_reason(exc)})",
-                    url,
-                    "timeout" if timeout_ else "connection",
-                )
+                got = self._attempt(method, url, params, json_body, data, headers, expect_json, timeout, end)
+            except TransientError as exc:
+                last = exc
+                wait = min(self.max_backoff, self.transport_backoff * (2**attempt))
+                self._transport_failed(exc, attempt + 1)
             else:
-                full_url = resp.url or url
-                if resp.status_code in retry_statuses:
-                    problem = parse_problem(resp)
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"), self.clock.wall())
-                    detail = (problem or {}).get("detail") or (problem or {}).get("title") or resp.reason or ""
-                    last = HttpStatusError(
-                        f"{method} {full_url} answered HTTP {resp.status_code} {detail}".strip(),
-                        full_url,
-                        resp.status_code,
-                        resp.text[:2000],
-                        problem,
-                        retry_after,
-                    )
-                    if retry_after is not None:
-                        if retry_after > self.max_retry_after:
-                            last.args = (
-                                f"{last.args[0]}; the server asks to wait {retry_after:.0f} s "
-                                f"(more than {self.max_retry_after:.0f} s): {RERUN_HINT}",
-                            )
-                            raise last
-                        wait = retry_after
-                elif resp.status_code >= 400:
-                    problem = parse_problem(resp)
-                    detail = (problem or {}).get("detail") or (problem or {}).get("title") or resp.reason or ""
-                    raise HttpStatusError(
-                        f"{method} {full_url} answered HTTP {resp.status_code} {detail}".strip(),
-                        full_url,
-                        resp.status_code,
-                        resp.text[:2000],
-                        problem,
-                    )
-                else:
-                    payload = None
-                    invalid: TransientError | None = None
-                    if expect_json:
-                        try:
-                            payload = json.loads(content)
-                        except ValueError as exc:
-                            invalid = TransientError(
-                                f"{method} {full_url} returned {len(content):,} bytes that are not valid JSON "
-                                f"(truncated transfer? {exc})",
-                                full_url,
-                                "invalid",
-                            )
-                    if invalid is not None:
-                        last = invalid
-                    else:
-                        return Fetched(
-                            method=method,
-                            url=full_url,
-                            status=resp.status_code,
-                            content=content,
-                            content_type=resp.headers.get("Content-Type", ""),
-                            payload=payload,
-                            headers=dict(resp.headers),
-                            request_body=json_body if json_body is not None else data,
+                self.failures = 0
+                if isinstance(got, Fetched):
+                    return got
+                resp_status, resp_url, body, problem, retry_after_raw, reason, ctype = got
+                detail = error_detail(body, problem, reason, ctype)
+                message = f"{method} {resp_url} answered HTTP {resp_status} {detail}".strip()
+                text = body.decode("utf-8", "replace")
+                if resp_status not in retry_statuses:
+                    raise HttpStatusError(message, resp_url, resp_status, text[:2000], problem)
+                retry_after = parse_retry_after(retry_after_raw, self.clock.wall())
+                last = HttpStatusError(message, resp_url, resp_status, text[:2000], problem, retry_after)
+                if retry_after is not None:
+                    if retry_after > self.max_retry_after:
+                        last.args = (
+                            f"{last.args[0]}; the server asks to wait {retry_after:.0f} s "
+                            f"(more than {self.max_retry_after:.0f} s): {RERUN_HINT}",
                         )
+                        raise last
+                    wait = retry_after
+                elif before_retry is not None and attempt < attempts - 1:
+                    hinted = before_retry(last)
+                    if hinted is not None:
+                        wait = hinted
             if attempt < attempts - 1:
-                self._emit(f"retry {attempt + 1}/{self.retries} in {wait:.0f} s: {last}")
+                left = self.budget_left()
+                if wait >= left:
+                    raise self._give_up(
+                        f"would wait {wait:.0f} s to retry, more than the {max(0.0, left):.0f} s left of its time "
+                        f"budget of {self.budget:.0f} s (--source-budget)",
+                        last,
+                        "budget",
+                    )
+                self._emit(f"retry {attempt + 1}/{retries} in {wait:.0f} s: {last}")
                 self.clock.sleep(wait)
         assert last is not None
         last.args = (f"{last.args[0]} — gave up after {attempts} attempts; {RERUN_HINT}",)
         raise last
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: dict | None,
+        json_body: Any,
+        data: Any,
+        headers: dict | None,
+        expect_json: bool,
+        timeout: float | tuple[float, float] | None,
+        end: float,
+    ) -> Fetched | tuple[int, str, bytes, dict | None, str | None, str, str]:
+        """One attempt: a checked `Fetched`, or (status, url, body head, problem, Retry-After, reason, type) of an
+        error status; TransientError for transport failures, FetchError subclasses for unusable bodies."""
+        left = end - self.clock.monotonic()
+        if left <= 0:
+            raise TransientError(f"{method} {url} timed out (no time left)", url, "timeout")
+        try:
+            resp = self.http.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                data=data,
+                headers=headers,
+                timeout=self._timeouts(timeout, left),
+                stream=True,
+            )
+        except requests.Timeout as exc:
+            raise TransientError(f"{method} {url} timed out ({short_reason(exc)})", url, "timeout") from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise TransientError(f"{method} {url} connection failed ({short_reason(exc)})", url, "connection") from exc
+        with contextlib.closing(resp):
+            full_url = resp.url or url
+            ctype = resp.headers.get("Content-Type", "")
+            if resp.status_code >= 400:
+                body = self._read_body(resp, method, full_url, end, timeout, limit=ERROR_BODY_BYTES, cap=False)
+                problem = parse_problem_bytes(body)
+                return (resp.status_code, full_url, body, problem, resp.headers.get("Retry-After"), resp.reason, ctype)
+            if expect_json and is_html(ctype, b""):
+                head = self._read_body(resp, method, full_url, end, timeout, limit=ERROR_BODY_BYTES, cap=False)
+                raise HtmlErrorPage(html_page_message(self.label, resp.status_code, head), full_url)
+            content = self._read_body(resp, method, full_url, end, timeout, limit=self.max_bytes, cap=True)
+            payload = None
+            if expect_json:
+                if is_html(ctype, content):
+                    raise HtmlErrorPage(html_page_message(self.label, resp.status_code, content), full_url)
+                try:
+                    payload = json.loads(content)
+                except ValueError as exc:
+                    raise TransientError(
+                        f"{method} {full_url} returned {len(content):,} bytes that are not valid JSON "
+                        f"(truncated transfer? {exc})",
+                        full_url,
+                        "invalid",
+                    ) from exc
+            return Fetched(
+                method=method,
+                url=full_url,
+                status=resp.status_code,
+                content=content,
+                content_type=ctype,
+                payload=payload,
+                headers=dict(resp.headers),
+                request_body=json_body if json_body is not None else data,
+            )
+
+    def _read_body(
+        self,
+        resp: requests.Response,
+        method: str,
+        url: str,
+        end: float,
+        timeout: float | tuple[float, float] | None,
+        *,
+        limit: int | None,
+        cap: bool,
+    ) -> bytes:
+        """Stream the decoded body into a spooled temporary file (on disk past SPOOL_BYTES), checking the deadline
+        per chunk, the size cap (decoded bytes) and the decompression ratio; `cap=False` just stops at `limit`."""
+        raw = resp.raw
+        total = 0
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="servicekartan-body-") as spool:
+            while True:
+                left = end - self.clock.monotonic()
+                if left <= 0:
+                    raise TransientError(
+                        f"{method} {url} timed out: no complete answer within its deadline "
+                        f"({total:,} bytes received; --timeout)",
+                        url,
+                        "timeout",
+                    )
+                _set_read_timeout(raw, self._timeouts(timeout, left)[1])
+                try:
+                    chunk = (
+                        raw.read1(CHUNK_BYTES, decode_content=True)
+                        if hasattr(raw, "read1")
+                        else raw.read(CHUNK_BYTES, decode_content=True)
+                    )
+                except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+                    raise TransientError(f"{method} {url} timed out ({short_reason(exc)})", url, "timeout") from exc
+                except (
+                    urllib3.exceptions.ProtocolError,
+                    urllib3.exceptions.IncompleteRead,
+                    http.client.IncompleteRead,
+                    requests.exceptions.ChunkedEncodingError,
+                    ConnectionError,
+                ) as exc:
+                    raise TransientError(
+                        f"{method} {url} answer was cut off after {total:,} bytes ({short_reason(exc)})",
+                        url,
+                        "truncated",
+                    ) from exc
+                except urllib3.exceptions.DecodeError as exc:
+                    raise TransientError(
+                        f"{method} {url} sent a body that cannot be decoded ({exc})", url, "invalid"
+                    ) from exc
+                if not chunk:
+                    break
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    if not cap:
+                        spool.write(chunk[: len(chunk) - (total - limit)])
+                        break
+                    raise ResponseTooLarge(
+                        f"answer from {self.label} ({method} {url}) is larger than the size cap of "
+                        f"{fmt_mb(limit)} (decoded); nothing was kept. What to change: if the answer is genuine, "
+                        "raise the cap with --max-mb",
+                        url,
+                    )
+                wire = _wire_bytes(raw)
+                if cap and wire and total > BOMB_MIN_BYTES and total > MAX_RATIO * wire:
+                    raise ResponseTooLarge(
+                        f"answer from {self.label} ({method} {url}) unpacks to more than {MAX_RATIO} times its size "
+                        f"({fmt_mb(wire)} sent, {fmt_mb(total)} unpacked so far): refused as a decompression bomb",
+                        url,
+                    )
+                spool.write(chunk)
+            spool.seek(0)
+            return spool.read()
 
     def get(self, url: str, **kw: Any) -> Fetched:
         return self.request("GET", url, **kw)
