@@ -37,6 +37,7 @@ from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 # SERVICEKARTAN_OVERPASS_STATUS_URL, read at call time)
 INTERPRETER = endpoints.DEFAULTS["overpass"]
 STATUS = endpoints.DEFAULTS["overpass_status"]
+FROM_ENV = "<from the environment>"  # Overpass(url=…, status_url=…) default: endpoints.url(…) at call time
 STATUS_DEADLINE = 10.0  # seconds for one /api/status check (never retried: it only tunes the wait)
 LICENCE = "ODbL 1.0"
 ATTRIBUTION = "© OpenStreetMap contributors"
@@ -239,7 +240,7 @@ class Overpass:
         session: Session | None = None,
         *,
         url: str | None = None,
-        status_url: str | None = None,
+        status_url: str | None = FROM_ENV,
         timeout: int = QUERY_TIMEOUT,
         remark_retries: int = 2,
     ) -> None:
@@ -247,7 +248,7 @@ class Overpass:
         if self.session.limiter is None:
             self.session.set_rate_limit(*DEFAULT_RATE)
         self.url = url or endpoints.url("overpass")
-        self.status_url = endpoints.url("overpass_status") if status_url is None else status_url
+        self.status_url = endpoints.url("overpass_status") if status_url == FROM_ENV else status_url  # None: no check
         self.timeout = timeout
         self.remark_retries = remark_retries
 
