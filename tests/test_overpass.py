@@ -27,9 +27,7 @@ from tests.fakeapi import bodies
 PAYLOAD = json.loads(own_fixture("overpass/kalmar_08.json"))  # HAND-MADE (see module docstring)
 STATUS_IDLE = bodies.pasted(bodies.OVERPASS_STATUS_IDLE)
 STATUS_ONE_FREE = bodies.pasted("overpass/aio-overpass_error_bodies/test_status__test_one_slot_available__body.txt")
-STATUS_NONE_FREE = bodies.pasted(
-    "overpass/aio-overpass_error_bodies/test_status__test_no_slot_available__body.txt"
-)
+STATUS_NONE_FREE = bodies.pasted("overpass/aio-overpass_error_bodies/test_status__test_no_slot_available__body.txt")
 STATUS_UNLIMITED = bodies.pasted(
     "overpass/aio-overpass_error_bodies/test_status__test_multiple_running_queries__body.txt"
 )

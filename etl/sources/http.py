@@ -362,8 +362,8 @@ class Session:
         if self.failures >= self.max_failures:
             why = "unreachable" if err.kind == "connection" else f"not answering ({err.kind})"
             self.down = SourceDown(
-                f"{err.args[0]} — gave up after {attempts} attempts: {self.label} {why} after {self.failures} "
-                f"consecutive transport failures; check the network, then {RERUN_HINT}",
+                f"{self.label} {why}: gave up after {attempts} attempts, {self.failures} consecutive transport "
+                f"failures (last: {err.args[0]}); check the network, then {RERUN_HINT}",
                 err.url,
                 err.kind,
             )
