@@ -89,6 +89,7 @@ def make_session(spec: Fetcher, limits: Limits, clock: Clock, on_event) -> Sessi
     if limits.backoff is not None:
         kw["backoff"] = limits.backoff
         kw["max_backoff"] = max(limits.backoff, min(kw.get("max_backoff", 60.0), limits.backoff * 16))
+        kw["transport_backoff"] = min(1.0, limits.backoff)
     return Session(
         clock=clock,
         on_event=on_event,

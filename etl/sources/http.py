@@ -221,7 +221,7 @@ def error_detail(body: bytes, problem: dict | None, reason: str, content_type: s
 
 
 def fmt_mb(n: float) -> str:
-    return f"{n / 1_000_000:,.1f} MB"
+    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
 
 
 def _set_read_timeout(raw: Any, seconds: float) -> None:
@@ -558,6 +558,13 @@ class Session:
                         else raw.read(CHUNK_BYTES, decode_content=True)
                     )
                 except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+                    if end - self.clock.monotonic() <= 0.05:  # the socket timeout was the time left
+                        raise TransientError(
+                            f"{method} {url} timed out: no complete answer within its deadline "
+                            f"({total:,} bytes received; --timeout)",
+                            url,
+                            "timeout",
+                        ) from exc
                     raise TransientError(f"{method} {url} timed out ({short_reason(exc)})", url, "timeout") from exc
                 except (
                     urllib3.exceptions.ProtocolError,
