@@ -141,3 +141,64 @@ def test_session_pacing_records_call_times(clock):
     for _ in range(7):
         s.get(URL)
     assert s.call_times == [0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 20.0]
+
+
+# ---------------------------------------------------------------------------------------------- bounds (issue 17)
+
+
+@responses.activate
+def test_size_cap_counts_decoded_bytes_and_is_not_retried(clock):
+    import gzip
+
+    from etl.sources.http import ResponseTooLarge
+
+    responses.add(responses.GET, URL, body=b'{"values": [' + b"1," * 5000 + b"1]}", content_type="application/json")
+    with pytest.raises(ResponseTooLarge, match=r"larger than the size cap of 5\.0 kB.*--max-mb"):
+        Session(clock=clock, max_bytes=5000, name="Kolada").get(URL)
+    assert len(responses.calls) == 1
+    packed = gzip.compress(b'{"values": [' + b" " * 200_000 + b"]}")  # 200 kB unpacked from < 1 kB
+    responses.replace(responses.GET, URL, body=packed, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(ResponseTooLarge, match="size cap"):
+        Session(clock=clock, max_bytes=100_000).get(URL)
+    assert Session(clock=clock, max_bytes=300_000).get(URL).payload == {"values": []}
+
+
+@responses.activate
+def test_html_where_json_was_expected_is_named_and_not_retried(clock):
+    from etl.sources.http import HtmlErrorPage
+
+    page = b"<!DOCTYPE html><html><head><title>Underhall</title></head><body><h1>Planerat underhall</h1></body></html>"
+    responses.add(responses.GET, URL, body=page, content_type="text/html; charset=utf-8")
+    with pytest.raises(HtmlErrorPage, match=r"^HTML error page from Kolada \(HTTP 200\): Planerat underhall"):
+        Session(clock=clock, name="Kolada").get(URL)
+    responses.replace(responses.GET, URL, body=page, content_type="application/json")  # mislabelled: still HTML
+    with pytest.raises(HtmlErrorPage, match=r"HTML error page from the server \(HTTP 200\)"):
+        Session(clock=clock).get(URL)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_consecutive_transport_failures_give_the_source_up(clock):
+    from etl.sources.http import SourceDown
+
+    responses.add(responses.GET, URL, body=requests.ConnectionError("Connection refused"))
+    s = Session(clock=clock, retries=4, max_failures=3, name="SCB")
+    with pytest.raises(SourceDown, match=r"^SCB unreachable: gave up after 3 attempts, 3 consecutive transport"):
+        s.get(URL)
+    assert len(responses.calls) == 3 and clock.sleeps == [1.0, 2.0]  # short transport backoff, then given up
+    with pytest.raises(SourceDown):
+        s.get(URL + "/other")  # every later request of the source fails at once
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_source_budget_caps_the_backoff(clock):
+    from etl.sources.http import SourceDown
+
+    responses.add(responses.GET, URL, status=503)
+    s = Session(clock=clock, retries=4, backoff=10.0, budget=25.0, name="Kolada")
+    with pytest.raises(SourceDown, match=r"more than the 15 s left of its time budget of 25 s.*HTTP 503"):
+        s.get(URL)
+    assert clock.sleeps == [10.0]
+    with pytest.raises(SourceDown):
+        s.get(URL)
