@@ -28,8 +28,11 @@ from etl.fetchers.spec import status_frame
 from etl.sources import overpass
 from servicekartan import catalog
 from tests._fetch_support import V2, FakeClock, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
+from tests.fakeapi.bodies import OVERPASS_429, OVERPASS_STATUS_IDLE, pasted
 
-OSM_BODY = own_fixture("overpass/kalmar_08.json")
+OSM_BODY = own_fixture("overpass/kalmar_08.json")  # HAND-MADE (no real answer for a Swedish län; see its README)
+STATUS_IDLE = pasted(OVERPASS_STATUS_IDLE)  # real /api/status text: "Rate limit: 2", "2 slots available now."
+HTML_429 = pasted(OVERPASS_429)  # real rate_limited page
 BASE_STEPS = ("regions", "villages", "population", "servicepoints", "services")
 
 
@@ -53,7 +56,7 @@ def data(tmp_path, monkeypatch, processed_base) -> Path:
 
 
 def serve_osm(rsps, body: bytes = OSM_BODY, **kw) -> None:
-    rsps.add("GET", overpass.STATUS, body="Rate limit: 2\n2 slots available now.\n")
+    rsps.add("GET", overpass.STATUS, body=STATUS_IDLE)
     rsps.add("POST", overpass.INTERPRETER, body=body, content_type="application/json", **kw)
 
 
@@ -169,7 +172,12 @@ def osm_fault(kind: str, times: int):
         for _ in range(times):
             if kind == "429":
                 responses.add(
-                    "POST", overpass.INTERPRETER, status=429, headers={"Retry-After": "20"}, body="Too Many Requests"
+                    "POST",
+                    overpass.INTERPRETER,
+                    status=429,
+                    headers={"Retry-After": "20"},
+                    body=HTML_429,
+                    content_type="text/html; charset=utf-8",
                 )
             elif kind == "500":
                 responses.add("POST", overpass.INTERPRETER, status=500, body="Internal Server Error")
@@ -204,7 +212,7 @@ def test_transport_faults_retry_or_leave_raw_and_processed_untouched(data, kind)
     responses.reset()
 
     # transient: one fault, then the retry succeeds
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     osm_fault(kind, 1)()
     clock = FakeClock()
     run = fetch_osm(clock=clock, refresh=True)
@@ -215,7 +223,7 @@ def test_transport_faults_retry_or_leave_raw_and_processed_untouched(data, kind)
 
     # persistent: every attempt fails -> a clear error, nothing changed, nothing partial
     responses.reset()
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     osm_fault(kind, 20)()
     out = io.StringIO()
     run = run_fetch(["osm"], Options(county="08", refresh=True), clock=FakeClock(), out=out)
@@ -392,7 +400,7 @@ def test_cli_rejects_bad_county(data, capsys):
 @responses.activate
 def test_cli_exit_code_is_non_zero_when_anything_failed(data, monkeypatch, capsys):
     monkeypatch.setattr(fetch, "SystemClock", FakeClock)
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     responses.add("POST", overpass.INTERPRETER, status=400, body="Error: parse error")
     assert etl_main(["fetch", "--source", "osm", "--county", "08"]) == 1
     err = capsys.readouterr().err
