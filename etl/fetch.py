@@ -61,7 +61,7 @@ class Limits:
 
     deadline: float = 300.0  # one whole request: connect + every read
     budget: float = 3600.0  # the whole source in one run (0 = none)
-    max_bytes: int = 200 * MB  # one answer, decoded
+    max_bytes: int = 64 * MB  # one answer, decoded (real answers are a few MB; parsing 64 MB of JSON stays < 500 MB)
     max_failures: int = 3  # consecutive transport failures before the source is given up
     retries: int | None = None  # None: the fetcher's own (session default 4)
     backoff: float | None = None  # None: the fetcher's own (SCB/Kolada 2 s, Overpass 15 s)
@@ -69,9 +69,9 @@ class Limits:
 
 # per-source defaults: Overpass queries may run QUERY_TIMEOUT s each, 21 of them
 SOURCE_LIMITS: dict[str, Limits] = {
-    "scb": Limits(deadline=300.0, budget=3600.0, max_bytes=200 * MB),
-    "kolada": Limits(deadline=300.0, budget=3600.0, max_bytes=200 * MB),
-    "osm": Limits(deadline=QUERY_TIMEOUT + 60.0, budget=3 * 3600.0, max_bytes=200 * MB),
+    "scb": Limits(deadline=300.0, budget=3600.0, max_bytes=64 * MB),
+    "kolada": Limits(deadline=300.0, budget=3600.0, max_bytes=64 * MB),
+    "osm": Limits(deadline=QUERY_TIMEOUT + 60.0, budget=3 * 3600.0, max_bytes=64 * MB),
 }
 
 
@@ -342,7 +342,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--max-mb",
         type=float,
         metavar="MB",
-        help="size cap of one answer in MB, counted after decompression (default 200)",
+        help="size cap of one answer in MB, counted after decompression (default 64)",
     )
     p.add_argument(
         "--max-failures",

@@ -58,6 +58,7 @@ class Scenario:
     max_seconds: float = 20.0
     check: Callable[[FakeAPI, Outcome], None] | None = None  # extra assertions on the fake's log
     args: tuple[str, ...] = ()
+    fast: bool = True  # False: the default deadlines, budgets and size cap (only SCOPE and a short backoff)
 
 
 @dataclass
@@ -141,6 +142,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("oversize body (224 MB)", "osm",
              (("overpass", "oversize", {"path": INTERPRETER, "size": 224_000_000}),),
              expect=("larger than the size cap of 20.0 MB",), memory=True, max_seconds=20,
+             check=_count_exactly("overpass", INTERPRETER, 1)),
+    Scenario("oversize body (224 MB, default limits)", "osm",
+             (("overpass", "oversize", {"path": INTERPRETER, "size": 224_000_000}),),
+             expect=("larger than the size cap of 64.0 MB",), memory=True, max_seconds=30, fast=False,
              check=_count_exactly("overpass", INTERPRETER, 1)),
     Scenario("gzip bomb (1 GiB)", "kolada", (("kolada", "gzip_bomb", {"path": KOLADA_DATA, "times": 1}),),
              expect=("decompression bomb",), memory=True, max_seconds=20),
@@ -239,7 +244,7 @@ class Ran:
 
 
 def fetch_args(sc: Scenario, refresh: bool = True) -> list[str]:
-    args = ["fetch", *SCOPE, *FAST, *sc.args]
+    args = ["fetch", *SCOPE, *(FAST if sc.fast else ("--backoff", "0.05")), *sc.args]
     if sc.source:
         args += ["--source", sc.source]
     if refresh:

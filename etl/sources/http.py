@@ -35,7 +35,7 @@ import urllib3
 USER_AGENT = "Servicekartan/0.1 (+open-data dashboard)"
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, each read) seconds
 DEFAULT_DEADLINE = 300.0  # seconds for one whole request: connect + every read of the body
-DEFAULT_MAX_BYTES = 200 * 1_000_000  # size cap of one answer, decoded
+DEFAULT_MAX_BYTES = 64 * 1_000_000  # size cap of one answer, decoded
 DEFAULT_MAX_FAILURES = 3  # consecutive transport failures before a source is given up for the run
 MAX_RATIO = 100  # a body unpacking to more than this many times its wire size is a decompression bomb …
 BOMB_MIN_BYTES = 8 * 1_000_000  # … once it has unpacked past this size (small, very repetitive JSON is fine)
