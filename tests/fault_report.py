@@ -313,9 +313,12 @@ def run_subprocess(args: list[str], env: dict[str, str], work: Path, timeout: fl
 
 def run_inprocess(args: list[str], env: dict[str, str]) -> Ran:
     """`python -m etl <args>` in this process with `env` applied (and restored); stderr captured."""
+    import socket
+
     from etl.__main__ import main as etl_main
     from tests.fakeapi.plugin import guard_loopback
 
+    real_getaddrinfo = socket.getaddrinfo
     guard_loopback()
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -325,6 +328,7 @@ def run_inprocess(args: list[str], env: dict[str, str]) -> Ran:
         with contextlib.redirect_stderr(buf), contextlib.redirect_stdout(buf):
             code = etl_main(args)
     finally:
+        socket.getaddrinfo = real_getaddrinfo  # the guard is for the fetch only, not the rest of this process
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -186,7 +186,8 @@ def is_html(content_type: str, body: bytes) -> bool:
     """An HTML (or XHTML) page: by its Content-Type, or by a body that starts with markup."""
     if "html" in content_type.lower():
         return True
-    return body[:200].lstrip().lower().startswith((b"<!doctype html", b"<html", b"<?xml"))
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<?xml") and b"<html" in head)
 
 
 def html_error_text(body: bytes) -> str:
