@@ -3,15 +3,20 @@
 Each case (tests/fault_report.py SCENARIOS) starts from the same baseline data directory, injects its faults
 into a fresh fake (127.0.0.1 only), runs `etl fetch --refresh` with small deadlines and asserts: the exit code,
 the message, data/raw and data/processed byte-identical after a failure, nothing of a failed run left in
-staging unless a rerun may resume from it, peak memory (a real subprocess, os.wait4) where memory is the point,
+staging unless a rerun may resume from it, peak memory (a real subprocess, VmHWM) where memory is the point,
 and that a rerun against the healthy fake succeeds. Cases about memory, kill -9, two processes and the
-network run `python -m etl` in a subprocess; the others run it in this process (same code, faster).
-`python -m tests.fault_report` writes the results table to docs/fault_suite.md.
+network run `python -m etl` in subprocesses, started together in a small thread pool when the module begins
+(they mostly wait: on timeouts, sleeps, process start-up) while the other cases run `python -m etl` in this
+process one after another (same code, faster). `python -m tests.fault_report` writes the results table to
+docs/fault_suite.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,8 @@ import pytest
 from tests import fault_report as fr
 
 IN_PROCESS = {s.name for s in fr.SCENARIOS if not s.memory and not s.process}
+POOL_WORKERS = 3  # subprocess cases at once (2 shared cores: they mostly wait)
+NO_NETWORK = "no network (unreachable proxy)"
 # a transient failure may leave complete answers staged for the rerun to resume; anything else leaves nothing
 MAY_LEAVE_STAGED = {"hang", "trickle", "truncated", "connection refused", "permanent 5xx", "429 without Retry-After",
                     "kill -9 mid-unit"}  # fmt: skip
@@ -28,6 +35,40 @@ MAY_LEAVE_STAGED = {"hang", "trickle", "truncated", "connection refused", "perma
 def baseline(built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """data/processed of the seed build and data/raw of one healthy fetch against the fake."""
     return fr.make_baseline(tmp_path_factory.mktemp("fault-baseline"), built=built_data, inprocess=True)
+
+
+@pytest.fixture(scope="module")
+def background(baseline: Path, built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The subprocess cases (and the no-network acceptance run), started at once in a thread pool."""
+    from tests.fakeapi import bodies
+
+    root = tmp_path_factory.mktemp("fault-pool")
+    pool = ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="fault-case")
+    futures: dict[str, Future] = {}
+    bomb = pool.submit(bodies.gzip_bomb, 1 << 30)  # seconds of zlib (GIL released): made once, early
+    for i, sc in enumerate(fr.SCENARIOS):
+        if sc.name in IN_PROCESS:
+            continue
+        if sc.process == "nonetwork":
+            futures[sc.name] = pool.submit(_no_network_run, built_data, root / f"case{i}")
+        else:
+            work = root / f"case{i}"
+            futures[sc.name] = pool.submit(_after, bomb, fr.run_scenario, sc, baseline, work)
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _after(first: Future, fn, *args, **kw):
+    first.result()
+    return fn(*args, **kw)
+
+
+def _no_network_run(built_data: Path, work: Path) -> tuple[fr.Ran, dict, dict, list[str]]:
+    data = work / "data"
+    shutil.copytree(built_data / "processed", data / "processed")
+    before = _tree(data)
+    ran = fr._no_network(fr.by_name(NO_NETWORK), data, work)
+    return ran, before, _tree(data), sorted(p.name for p in data.iterdir())
 
 
 def lock_merged() -> bool:
@@ -62,9 +103,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("sc", CASES)
-def test_fault_case(sc: fr.Scenario, baseline: Path, tmp_path: Path) -> None:
+def test_fault_case(sc: fr.Scenario, baseline: Path, background: dict, tmp_path: Path) -> None:
     before_all = _tree(baseline)
-    out = fr.run_scenario(sc, baseline, tmp_path, subprocess_always=sc.name not in IN_PROCESS, rerun_subprocess=False)
+    if sc.name in IN_PROCESS:
+        out = fr.run_scenario(sc, baseline, tmp_path, subprocess_always=False)
+    else:
+        out = background[sc.name].result(timeout=600)
     report = f"{sc.name}: exit {out.exit} in {out.seconds:.1f} s\n{out.output[-4000:]}"
     assert out.exit == sc.exit, report
     for phrase in sc.expect:
@@ -81,16 +125,12 @@ def test_fault_case(sc: fr.Scenario, baseline: Path, tmp_path: Path) -> None:
     assert _tree(baseline) == before_all  # the shared baseline is never touched
 
 
-def test_no_network_leaves_the_whole_data_directory_unchanged(built_data: Path, tmp_path: Path) -> None:
-    """Acceptance: an unreachable proxy, the real endpoints and default limits: under 60 s, exit 1, data/ untouched."""
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(built_data / "processed", data / "processed")
-    before = _tree(data)
-    ran = fr._no_network(fr.by_name("no network (unreachable proxy)"), data, tmp_path)
+def test_no_network_leaves_the_whole_data_directory_unchanged(background: dict) -> None:
+    """Acceptance: an unreachable proxy, the real endpoints and default limits: under 60 s, exit 1, one line per
+    source, data/ untouched (no staging, no lock leftovers: only data/processed as before)."""
+    ran, before, after, names = background[NO_NETWORK].result(timeout=600)
     assert ran.exit == 1 and ran.seconds < 60, ran.output[-3000:]
-    assert _tree(data) == before and sorted(p.name for p in data.iterdir()) == ["processed"]
+    assert after == before and names == ["processed"]
     summary = ran.output.split("Sources:", 1)[1].strip().splitlines()
     assert [ln.strip().split(":")[0] for ln in summary] == ["scb", "kolada", "osm"], summary
     assert all("FAILED" in ln and "unreachable" in ln and "Connection refused" in ln for ln in summary), summary
