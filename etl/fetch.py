@@ -297,7 +297,7 @@ def source_lines(run: FetchRun) -> list[str]:
     for source, results in by_source.items():
         failed = [r for r in results if not r.ok]
         if not failed:
-            lines.append(f"{source}: ok ({len(results)} units)")
+            lines.append(f"{source}: ok ({len(results)} unit{'s' if len(results) != 1 else ''})")
             continue
         why = run.stopped.get(source) or failed[0].message
         lines.append(f"{source}: FAILED ({len(failed)} of {len(results)} units): {short(why, 400)}")

@@ -488,6 +488,10 @@ class Session:
                 stream=True,
             )
         except requests.Timeout as exc:
+            if end - self.clock.monotonic() <= 0.05:  # the timeout given was the time left
+                raise TransientError(
+                    f"{method} {url} timed out: no answer within its deadline (--timeout)", url, "timeout"
+                ) from exc
             raise TransientError(f"{method} {url} timed out ({short_reason(exc)})", url, "timeout") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise TransientError(f"{method} {url} connection failed ({short_reason(exc)})", url, "connection") from exc
