@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -338,7 +339,11 @@ def run_inprocess(args: list[str], env: dict[str, str]) -> Ran:
 def key_message(output: str, sc: Scenario, width: int = 230) -> str:
     """What the user reads at the end: the fetch's one line per source (clipped), or its last line."""
     if "Sources:" in output:
-        tail = [" ".join(ln.split()) for ln in output.split("Sources:", 1)[1].strip().splitlines() if ln.strip()]
+        tail = [
+            re.sub(r"https?://127\.0\.0\.1:\d+", "", " ".join(ln.split()))
+            for ln in output.split("Sources:", 1)[1].strip().splitlines()
+            if ln.strip()
+        ]
         return " / ".join(ln if len(ln) <= width else ln[: width - 1] + "…" for ln in tail)
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     return lines[-1] if lines else ""

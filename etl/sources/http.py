@@ -595,16 +595,17 @@ class Session:
                         spool.write(chunk[: len(chunk) - (total - limit)])
                         break
                     raise ResponseTooLarge(
-                        f"answer from {self.label} ({method} {url}) is larger than the size cap of "
-                        f"{fmt_mb(limit)} (decoded); nothing was kept. What to change: if the answer is genuine, "
-                        "raise the cap with --max-mb",
+                        f"answer from {self.label} is larger than the size cap of {fmt_mb(limit)} (decoded); nothing "
+                        f"was kept. What to change: if the answer is genuine, raise the cap with --max-mb ({method} "
+                        f"{url})",
                         url,
                     )
                 wire = _wire_bytes(raw)
                 if cap and wire and total > BOMB_MIN_BYTES and total > MAX_RATIO * wire:
                     raise ResponseTooLarge(
-                        f"answer from {self.label} ({method} {url}) unpacks to more than {MAX_RATIO} times its size "
-                        f"({fmt_mb(wire)} sent, {fmt_mb(total)} unpacked so far): refused as a decompression bomb",
+                        f"answer from {self.label} refused as a decompression bomb: it unpacks to more than "
+                        f"{MAX_RATIO} times its size ({fmt_mb(wire)} sent, {fmt_mb(total)} unpacked so far); nothing "
+                        f"was kept ({method} {url})",
                         url,
                     )
                 spool.write(chunk)

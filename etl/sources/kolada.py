@@ -46,11 +46,11 @@ def check_page(payload: Any, url: str = "") -> list[dict]:
     """A data page -> its `values`, or KoladaError when it is not the documented shape."""
     if not isinstance(payload, dict) or not isinstance(payload.get("values"), list):
         keys = ", ".join(list(payload)[:6]) if isinstance(payload, dict) else type(payload).__name__
-        raise KoladaError(f"Kolada answer from {url} has no 'values' list (got {keys}); the API may have changed", url)
+        raise KoladaError(f"Kolada answer has no 'values' list (got {keys}); the API may have changed ({url})", url)
     for row in payload["values"]:
         if not isinstance(row, dict) or not {"kpi", "municipality", "period", "values"} <= set(row):
             raise KoladaError(
-                f"Kolada row from {url} lacks kpi/municipality/period/values: {str(row)[:200]}; the API may have changed",
+                f"Kolada row lacks kpi/municipality/period/values: {str(row)[:200]}; the API may have changed ({url})",
                 url,
             )
     return payload["values"]
@@ -113,9 +113,9 @@ class PageGuard:
             digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
             if digest in self.rows:
                 raise KoladaError(
-                    f"Kolada page {self.pages} ({url}) repeats the rows of page {self.rows[digest]}: the paging "
-                    "does not advance; stopped and nothing of this unit kept. Rerun later; if it persists, the API's "
-                    "paging has changed",
+                    f"Kolada paging does not advance: page {self.pages} repeats the rows of page "
+                    f"{self.rows[digest]}; stopped and nothing of this unit kept. Rerun later; if it persists, the "
+                    f"API's paging has changed ({url})",
                     url,
                 )
             self.rows[digest] = self.pages
@@ -128,14 +128,14 @@ class PageGuard:
         nxt = urljoin(self.base + "/", str(nxt))
         if nxt in self.seen:
             raise KoladaError(
-                f"Kolada next_url of page {self.pages} points to {nxt}, a page already fetched (a loop); stopped and "
-                "nothing of this unit kept. Rerun later; if it persists, report it to Kolada",
+                f"Kolada paging loops: the next_url of page {self.pages} points to a page already fetched (a loop); "
+                f"stopped and nothing of this unit kept. Rerun later; if it persists, report it to Kolada ({nxt})",
                 url,
             )
         if self.pages >= self.cap:
             raise KoladaError(
-                f"Kolada answer has more than {self.cap} pages (next_url after page {self.pages}: {nxt}); stopped and "
-                "nothing of this unit kept. Ask for fewer ids or years per request",
+                f"Kolada paging runs on: more than {self.cap} pages; stopped and nothing of this unit kept. Ask for "
+                f"fewer ids or years per request (next_url after page {self.pages}: {nxt})",
                 url,
             )
         self.seen.add(nxt)

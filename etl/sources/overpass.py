@@ -163,8 +163,8 @@ def check_payload(payload: Any, url: str = "") -> list[dict]:
     elements = payload["elements"]
     if elements and not any(_coordinates(el) for el in elements if isinstance(el, dict)):
         raise OverpassError(
-            f"Overpass answer from {url} has {len(elements)} elements but none with coordinates (lat/lon or "
-            "center): the output format may have changed; expected `out tags center`. Nothing was kept.",
+            f"Overpass answer has {len(elements)} elements but none with coordinates (lat/lon or center): the output "
+            f"format may have changed; expected `out tags center`. Nothing was kept ({url}).",
             url,
         )
     return elements
