@@ -38,16 +38,29 @@ def baseline(built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 @pytest.fixture(scope="module")
-def background(baseline: Path, built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The subprocess cases (and the no-network acceptance run), started at once in a thread pool."""
+def background(
+    request: pytest.FixtureRequest, baseline: Path, built_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict]:
+    """The selected subprocess cases (and the no-network acceptance run), started at once in a thread pool."""
     from tests.fakeapi import bodies
+
+    selected = {item.callspec.params["sc"].name for item in request.session.items if _is_case(item)}
+    if any(item.name.startswith("test_no_network") for item in request.session.items):
+        selected.add(NO_NETWORK)
 
     root = tmp_path_factory.mktemp("fault-pool")
     pool = ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="fault-case")
     futures: dict[str, Future] = {}
-    bomb = pool.submit(bodies.gzip_bomb, 1 << 30)  # seconds of zlib (GIL released): made once, early
+    bombs = [
+        int(p.get("unpacked", 1 << 30))
+        for sc in fr.SCENARIOS
+        if sc.name in selected
+        for _, k, p in sc.rules
+        if k == "gzip_bomb"
+    ]
+    bomb = pool.submit(lambda: [bodies.gzip_bomb(n) for n in bombs])  # seconds of zlib (GIL released): early
     for i, sc in enumerate(fr.SCENARIOS):
-        if sc.name in IN_PROCESS:
+        if sc.name in IN_PROCESS or sc.name not in selected:
             continue
         if sc.process == "nonetwork":
             futures[sc.name] = pool.submit(_no_network_run, built_data, root / f"case{i}")
@@ -56,6 +69,10 @@ def background(baseline: Path, built_data: Path, tmp_path_factory: pytest.TempPa
             futures[sc.name] = pool.submit(_after, bomb, fr.run_scenario, sc, baseline, work)
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _is_case(item: pytest.Item) -> bool:
+    return item.name.startswith("test_fault_case[") and "sc" in getattr(getattr(item, "callspec", None), "params", {})
 
 
 def _after(first: Future, fn, *args, **kw):
