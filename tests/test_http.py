@@ -202,3 +202,31 @@ def test_source_budget_caps_the_backoff(clock):
     assert clock.sleeps == [10.0]
     with pytest.raises(SourceDown):
         s.get(URL)
+
+
+def test_endpoints_come_from_the_environment_at_call_time(monkeypatch):
+    from etl.sources import endpoints, kolada, overpass
+    from etl.sources.pxweb import PxWeb
+
+    for var in endpoints.ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+    assert kolada.Kolada().base == "https://api.kolada.se/v3"  # the real services by default
+    assert overpass.Overpass().status_url == "https://overpass-api.de/api/status"
+    monkeypatch.setenv("SERVICEKARTAN_KOLADA_URL", "http://127.0.0.1:9/kolada/v3/")
+    monkeypatch.setenv("SERVICEKARTAN_SCB_V2_URL", "http://127.0.0.1:9/scb/api/v2")
+    monkeypatch.setenv("SERVICEKARTAN_OVERPASS_URL", "http://127.0.0.1:9/api/interpreter")
+    monkeypatch.setenv("SERVICEKARTAN_OVERPASS_STATUS_URL", "none")
+    monkeypatch.setenv("SERVICEKARTAN_SCB_V1_URL", "")  # empty = unset
+    assert kolada.Kolada().base == "http://127.0.0.1:9/kolada/v3"  # read now, not at import
+    px = PxWeb()
+    assert px.v2_base == "http://127.0.0.1:9/scb/api/v2" and px.v1_base == "https://api.scb.se/OV0104/v1/doris"
+    o = overpass.Overpass()
+    assert o.url == "http://127.0.0.1:9/api/interpreter" and o.status_url == ""
+    assert set(endpoints.ENV_VARS.values()) == {
+        "SERVICEKARTAN_SCB_V2_URL",
+        "SERVICEKARTAN_SCB_V1_URL",
+        "SERVICEKARTAN_SCB_WFS_URL",
+        "SERVICEKARTAN_KOLADA_URL",
+        "SERVICEKARTAN_OVERPASS_URL",
+        "SERVICEKARTAN_OVERPASS_STATUS_URL",
+    }
