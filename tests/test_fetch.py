@@ -427,3 +427,15 @@ def test_unreachable_source_skips_its_other_units(data):
     assert not (data / "raw").exists()
     lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("  osm: ")]
     assert len(lines) == 1 and "FAILED (21 of 21 units)" in lines[0] and "unreachable" in lines[0]
+
+
+def test_cli_limits_override_the_per_source_defaults(data, capsys):
+    assert etl_main(["fetch", "--source", "osm", "--county", "08", "--timeout", "-1"]) == 2
+    assert "--timeout must be >= 0" in capsys.readouterr().err
+    osm = fetch.limits_for("osm")
+    assert osm.deadline == overpass.QUERY_TIMEOUT + 60 and osm.max_bytes == 64_000_000 and osm.max_failures == 3
+    got = fetch.limits_for("kolada", {"deadline": 5.0, "budget": None, "max_bytes": 1_000_000, "backoff": 0.1})
+    assert (got.deadline, got.budget, got.max_bytes, got.backoff) == (5.0, 3600.0, 1_000_000, 0.1)
+    session = fetch.make_session(scb_population.SPEC, got, FakeClock(), None)
+    assert (session.deadline, session.max_bytes, session.backoff, session.transport_backoff) == (5.0, 1e6, 0.1, 0.1)
+    assert session.name == "SCB"
