@@ -12,16 +12,14 @@ Every online client (SCB PxWeb, Kolada, Overpass) talks through one `Session`:
   up after `max_failures` consecutive transport failures (`SourceDown`).
 
 Time is injectable (`Clock`): tests pass a fake clock whose `sleep` only advances a counter.
+The errors live in `http_errors.py` and the bounded body reading in `http_body.py`; import both from here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import math
-import re
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,20 +28,56 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
-import urllib3
+
+from etl.sources.http_body import ERROR_BODY_BYTES, MAX_RATIO, fmt_mb, read_body
+from etl.sources.http_errors import (
+    RERUN_HINT,
+    FetchError,
+    HtmlErrorPage,
+    HttpStatusError,
+    ResponseTooLarge,
+    SourceDown,
+    TransientError,
+    error_detail,
+    html_error_text,
+    html_page_message,
+    is_html,
+    parse_problem_bytes,
+    short_reason,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_RATIO",
+    "RERUN_HINT",
+    "RETRY_STATUSES",
+    "USER_AGENT",
+    "Clock",
+    "FetchError",
+    "Fetched",
+    "HtmlErrorPage",
+    "HttpStatusError",
+    "RateLimiter",
+    "ResponseTooLarge",
+    "Session",
+    "SourceDown",
+    "SystemClock",
+    "TransientError",
+    "error_detail",
+    "fmt_mb",
+    "html_error_text",
+    "is_html",
+    "parse_problem",
+    "parse_retry_after",
+    "short_reason",
+]
 
 USER_AGENT = "Servicekartan/0.1 (+open-data dashboard)"
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)  # (connect, each read) seconds
 DEFAULT_DEADLINE = 300.0  # seconds for one whole request: connect + every read of the body
 DEFAULT_MAX_BYTES = 64 * 1_000_000  # size cap of one answer, decoded
 DEFAULT_MAX_FAILURES = 3  # consecutive transport failures before a source is given up for the run
-MAX_RATIO = 100  # a body unpacking to more than this many times its wire size is a decompression bomb …
-BOMB_MIN_BYTES = 8 * 1_000_000  # … once it has unpacked past this size (small, very repetitive JSON is fine)
-CHUNK_BYTES = 1 << 16
-SPOOL_BYTES = 4 * 1_000_000  # bodies larger than this are streamed to a temporary file, not memory
-ERROR_BODY_BYTES = 64 * 1024  # how much of an error answer is read for its message
 RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
-RERUN_HINT = "rerun `python -m etl fetch` later: completed responses are kept and the run resumes"
 
 
 class Clock(Protocol):
@@ -66,53 +100,6 @@ class SystemClock:
         return time.time()
 
 
-class FetchError(RuntimeError):
-    """A request failed for good; the message says what failed and what to do."""
-
-    def __init__(self, message: str, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class TransientError(FetchError):
-    """Connection error, timeout or a truncated/invalid body: retried, then raised."""
-
-    def __init__(self, message: str, url: str = "", kind: str = "") -> None:
-        super().__init__(message, url)
-        self.kind = kind  # "connection", "timeout" or "invalid"
-
-
-class SourceDown(TransientError):
-    """The source is given up for this run (consecutive transport failures, or its time budget used up)."""
-
-
-class ResponseTooLarge(FetchError):
-    """An answer over the size cap, or a decompression bomb: refused, never retried, nothing kept."""
-
-
-class HtmlErrorPage(FetchError):
-    """An HTML page where JSON was expected (a maintenance or error page, often with HTTP 200)."""
-
-
-class HttpStatusError(FetchError):
-    """The server answered with an error status (after retries for 429/5xx)."""
-
-    def __init__(
-        self,
-        message: str,
-        url: str,
-        status: int,
-        body: str = "",
-        problem: dict | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, url)
-        self.status = status
-        self.body = body
-        self.problem = problem
-        self.retry_after = retry_after
-
-
 @dataclass
 class Fetched:
     """One successful response: the exact bytes as received, plus the parsed JSON when asked for."""
@@ -125,24 +112,6 @@ class Fetched:
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     request_body: Any = None
-
-
-def short_reason(exc: BaseException) -> str:
-    """A connection error's gist ('Failed to resolve host', 'Connection refused' …) without urllib3's nesting."""
-    text = str(exc)
-    for pattern in (
-        r"Failed to resolve '[^']+'",
-        r"Connection refused",
-        r"Connection reset by peer",
-        r"Network is unreachable",
-        r"Read timed out",
-        r"timed out",
-        r"Name or service not known",
-    ):
-        m = re.search(pattern, text)
-        if m:
-            return f"{type(exc).__name__}: {m.group(0)}"
-    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def parse_retry_after(value: str | None, now_wall: float) -> float | None:
@@ -169,77 +138,6 @@ def parse_problem(resp: requests.Response) -> dict | None:
     if isinstance(data, dict) and ({"title", "detail", "status", "type"} & set(data)):
         return data
     return None
-
-
-def parse_problem_bytes(body: bytes) -> dict | None:
-    """RFC 7807 problem+json bytes -> dict (also plain JSON with title/status/detail), None otherwise."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and ({"title", "detail", "status", "type"} & set(data)):
-        return data
-    return None
-
-
-def is_html(content_type: str, body: bytes) -> bool:
-    """An HTML (or XHTML) page: by its Content-Type, or by a body that starts with markup."""
-    if "html" in content_type.lower():
-        return True
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<?xml") and b"<html" in head)
-
-
-def html_error_text(body: bytes) -> str:
-    """The error sentence of an HTML error page: Overpass/OSM3S `<strong>Error</strong>: …`, else its <title>."""
-    text = body.decode("utf-8", "replace")
-    m = re.search(r"<strong[^>]*>\s*Error\s*</strong>\s*:?\s*(.*?)</p>", text, re.IGNORECASE | re.DOTALL)
-    if not m:
-        m = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.IGNORECASE | re.DOTALL) or re.search(
-            r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL
-        )
-    if not m:
-        return ""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip()[:300]
-
-
-def html_page_message(source: str, status: int, body: bytes) -> str:
-    gist = html_error_text(body)
-    return (
-        f"HTML error page from {source} (HTTP {status})" + (f": {gist}" if gist else "") + ". The service is "
-        f"probably down for maintenance or overloaded: {RERUN_HINT}"
-    )
-
-
-def error_detail(body: bytes, problem: dict | None, reason: str, content_type: str) -> str:
-    """What an error answer says: problem+json detail/title, an HTML page's error text, else the reason phrase."""
-    if problem:
-        return str(problem.get("detail") or problem.get("title") or reason or "")
-    if is_html(content_type, body):
-        gist = html_error_text(body)
-        return f"{reason}: {gist}" if gist and reason else (gist or reason or "")
-    return reason or ""
-
-
-def fmt_mb(n: float) -> str:
-    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
-
-
-def _set_read_timeout(raw: Any, seconds: float) -> None:
-    """Lower the socket timeout of a streaming answer to the time left (best effort; absent under test mocks)."""
-    conn = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError, ValueError):
-            sock.settimeout(max(0.05, seconds))
-
-
-def _wire_bytes(raw: Any) -> int:
-    """Bytes read from the wire so far (before decoding), 0 when unknown."""
-    try:
-        return int(raw.tell())
-    except (AttributeError, TypeError, ValueError, OSError):
-        return 0
 
 
 class RateLimiter:
@@ -541,76 +439,17 @@ class Session:
         limit: int | None,
         cap: bool,
     ) -> bytes:
-        """Stream the decoded body into a spooled temporary file (on disk past SPOOL_BYTES), checking the deadline
-        per chunk, the size cap (decoded bytes) and the decompression ratio; `cap=False` just stops at `limit`."""
-        raw = resp.raw
-        total = 0
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="servicekartan-body-") as spool:
-            while True:
-                left = end - self.clock.monotonic()
-                if left <= 0:
-                    raise TransientError(
-                        f"{method} {url} timed out: no complete answer within its deadline "
-                        f"({total:,} bytes received; --timeout)",
-                        url,
-                        "timeout",
-                    )
-                _set_read_timeout(raw, self._timeouts(timeout, left)[1])
-                try:
-                    chunk = (
-                        raw.read1(CHUNK_BYTES, decode_content=True)
-                        if hasattr(raw, "read1")
-                        else raw.read(CHUNK_BYTES, decode_content=True)
-                    )
-                except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-                    if end - self.clock.monotonic() <= 0.05:  # the socket timeout was the time left
-                        raise TransientError(
-                            f"{method} {url} timed out: no complete answer within its deadline "
-                            f"({total:,} bytes received; --timeout)",
-                            url,
-                            "timeout",
-                        ) from exc
-                    raise TransientError(f"{method} {url} timed out ({short_reason(exc)})", url, "timeout") from exc
-                except (
-                    urllib3.exceptions.ProtocolError,
-                    urllib3.exceptions.IncompleteRead,
-                    http.client.IncompleteRead,
-                    requests.exceptions.ChunkedEncodingError,
-                    ConnectionError,
-                ) as exc:
-                    raise TransientError(
-                        f"{method} {url} answer was cut off after {total:,} bytes ({short_reason(exc)})",
-                        url,
-                        "truncated",
-                    ) from exc
-                except urllib3.exceptions.DecodeError as exc:
-                    raise TransientError(
-                        f"{method} {url} sent a body that cannot be decoded ({exc})", url, "invalid"
-                    ) from exc
-                if not chunk:
-                    break
-                total += len(chunk)
-                if limit is not None and total > limit:
-                    if not cap:
-                        spool.write(chunk[: len(chunk) - (total - limit)])
-                        break
-                    raise ResponseTooLarge(
-                        f"answer from {self.label} is larger than the size cap of {fmt_mb(limit)} (decoded); nothing "
-                        f"was kept. What to change: if the answer is genuine, raise the cap with --max-mb ({method} "
-                        f"{url})",
-                        url,
-                    )
-                wire = _wire_bytes(raw)
-                if cap and wire and total > BOMB_MIN_BYTES and total > MAX_RATIO * wire:
-                    raise ResponseTooLarge(
-                        f"answer from {self.label} refused as a decompression bomb: it unpacks to more than "
-                        f"{MAX_RATIO} times its size ({fmt_mb(wire)} sent, {fmt_mb(total)} unpacked so far); nothing "
-                        f"was kept ({method} {url})",
-                        url,
-                    )
-                spool.write(chunk)
-            spool.seek(0)
-            return spool.read()
+        return read_body(
+            resp,
+            method,
+            url,
+            end,
+            clock=self.clock,
+            read_timeout=lambda left: self._timeouts(timeout, left)[1],
+            label=self.label,
+            limit=limit,
+            cap=cap,
+        )
 
     def get(self, url: str, **kw: Any) -> Fetched:
         return self.request("GET", url, **kw)
