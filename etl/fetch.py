@@ -10,11 +10,20 @@ How a run keeps the last good data (see etl/raw.py for the store):
   failed run (a bad chain is fetched whole again, never replayed);
 - one fetch or build at a time per data folder (etl/lock.py): a second waits up to `--wait` seconds, then
   exits 3 naming the holder; a commit killed half-way is finished or rolled back when the next run starts.
+
+
+How a run stays bounded (issue 17): every request has a total deadline (`--timeout`: connect + all reads), every
+source a time budget (`--source-budget`) and a size cap per answer (`--max-mb`, decoded bytes; gzip bombs
+refused); a source is given up after `--max-failures` consecutive transport failures (refused, unreachable, timed
+out, cut off) or after a unit failed for a reason that would fail the next one too (retries used up, HTML error
+page), so with no network the whole fetch ends in seconds with one line per source. A unit that failed for a
+reason a rerun would not fix (size cap, pagination loop, schema drift …) leaves nothing in staging either.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,14 +36,122 @@ from etl.fetchers import FETCHERS, SOURCES, Fetcher
 from etl.fetchers.spec import FetchContext, Options
 from etl.lock import EXIT_LOCKED, DataLocked, data_lock
 from etl.progress import Progress, fmt_bytes, fmt_duration
-from etl.raw import RawStore, recover
-from etl.sources.http import Clock, Session, SystemClock, TransientError
-from etl.sources.overpass import LAN_ISO
+from etl.raw import RawStore, _prune_empty, recover, staging_dir
+from etl.sources import endpoints
+from etl.sources.http import (
+    RETRY_STATUSES,
+    Clock,
+    HtmlErrorPage,
+    HttpStatusError,
+    Session,
+    SourceDown,
+    SystemClock,
+    TransientError,
+)
+from etl.sources.overpass import LAN_ISO, QUERY_TIMEOUT
 from etl.validate import ValidationError
 from servicekartan import paths
 from servicekartan.catalog import DatasetError
 
-__all__ = ["FetchRun", "Options", "UnitResult", "add_arguments", "main", "run_fetch"]
+__all__ = ["FetchRun", "Limits", "Options", "UnitResult", "add_arguments", "main", "run_fetch"]
+
+# what messages call each source
+SOURCE_NAMES = {"scb": "SCB", "kolada": "Kolada", "osm": "Overpass"}
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Deadlines and caps of one source's session (seconds, bytes); `--timeout` etc. override them for every source."""
+
+    deadline: float = 300.0  # one whole request: connect + every read
+    budget: float = 3600.0  # the whole source in one run (0 = none)
+    max_bytes: int = 64 * MB  # one answer, decoded (real answers are a few MB; parsing 64 MB of JSON stays < 500 MB)
+    max_failures: int = 3  # consecutive transport failures before the source is given up
+    retries: int | None = None  # None: the fetcher's own (session default 4)
+    backoff: float | None = None  # None: the fetcher's own (SCB/Kolada 2 s, Overpass 15 s)
+
+
+# per-source defaults: Overpass queries may run QUERY_TIMEOUT s each, 21 of them
+SOURCE_LIMITS: dict[str, Limits] = {
+    "scb": Limits(deadline=300.0, budget=3600.0, max_bytes=64 * MB),
+    "kolada": Limits(deadline=300.0, budget=3600.0, max_bytes=64 * MB),
+    "osm": Limits(deadline=QUERY_TIMEOUT + 60.0, budget=3 * 3600.0, max_bytes=64 * MB),
+}
+
+
+def limits_for(source: str, override: dict | None = None) -> Limits:
+    """The source's limits with the command line's overrides (keys of `Limits`, None = keep the default)."""
+    base = SOURCE_LIMITS.get(source, Limits())
+    changes = {k: v for k, v in (override or {}).items() if v is not None}
+    return Limits(**{**base.__dict__, **changes})
+
+
+def make_session(spec: Fetcher, limits: Limits, clock: Clock, on_event) -> Session:
+    kw = dict(spec.session)
+    if limits.retries is not None:
+        kw["retries"] = limits.retries
+    if limits.backoff is not None:
+        kw["backoff"] = limits.backoff
+        kw["max_backoff"] = max(limits.backoff, min(kw.get("max_backoff", 60.0), limits.backoff * 16))
+        kw["transport_backoff"] = min(1.0, limits.backoff)
+    return Session(
+        clock=clock,
+        on_event=on_event,
+        name=SOURCE_NAMES.get(spec.source, spec.source),
+        deadline=limits.deadline or None,
+        budget=limits.budget or None,
+        max_bytes=limits.max_bytes or None,
+        max_failures=limits.max_failures,
+        **kw,
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 20:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
+UNITS_FAILING_IN_A_ROW = 2  # units of a source failing in a row after all retries (5xx, 429 …) stop the source
+
+
+def stops_source(exc: BaseException, session: Session, in_a_row: int = UNITS_FAILING_IN_A_ROW) -> str | None:
+    """Why a unit's failure stops its source for this run (the next unit would fail the same way), else None.
+
+    At once: the source is down (transport failures, time budget) or sends HTML error pages; after `in_a_row`
+    units in a row that used up their retries on error statuses: keeps failing."""
+    chain = _chain(exc)
+    down = session.down or next((e for e in chain if isinstance(e, SourceDown)), None)
+    if down is not None:
+        return str(down)
+    for e in chain:
+        if isinstance(e, HtmlErrorPage):
+            return str(e)
+        if in_a_row >= UNITS_FAILING_IN_A_ROW and isinstance(e, TransientError):
+            return f"{session.label} keeps failing ({e.kind}; {in_a_row} units in a row): {e}"
+        if in_a_row >= UNITS_FAILING_IN_A_ROW and isinstance(e, HttpStatusError) and e.status in RETRY_STATUSES:
+            return f"{session.label} keeps answering HTTP {e.status} ({in_a_row} units in a row): {e}"
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure a later rerun may not meet (staged answers are kept for it to resume)."""
+    for e in _chain(exc):
+        if isinstance(e, TransientError):
+            return True
+        if isinstance(e, HttpStatusError) and e.status in RETRY_STATUSES:
+            return True
+    return False
+
+
+def discard_staging(store: RawStore) -> None:
+    """Drop what a failed unit staged (a page of a failed run is never reused)."""
+    shutil.rmtree(store.stage, ignore_errors=True)
+    _prune_empty(store.stage.parent, staging_dir())
 
 
 @dataclass
@@ -57,6 +174,7 @@ class UnitResult:
 @dataclass
 class FetchRun:
     results: list[UnitResult] = field(default_factory=list)
+    stopped: dict[str, str] = field(default_factory=dict)  # source -> why its remaining units were skipped
 
     @property
     def ok(self) -> bool:
@@ -78,14 +196,17 @@ def run_fetch(
     clock: Clock | None = None,
     debug: bool = False,
     wait: float | None = None,
+    limits: dict | None = None,
 ) -> FetchRun:
     """Fetch every unit of the chosen sources (or only the named fetchers); failures are reported, never raised (unless debug).
 
-    Holds the data directory's lock (etl.lock; raises DataLocked after `wait` seconds)."""
+    Holds the data directory's lock (etl.lock; raises DataLocked after `wait` seconds).
+    `limits`: overrides of `Limits` fields for every source (from the command line), e.g. {"deadline": 5}.
+    """
     out = out or sys.stderr
     with data_lock("fetch", wait=wait, out=out):
         recover(out)
-        return _run_fetch(sources, options, steps=steps, out=out, clock=clock, debug=debug)
+        return _run_fetch(sources, options, steps=steps, out=out, clock=clock, debug=debug, limits=limits)
 
 
 def _run_fetch(
@@ -96,6 +217,7 @@ def _run_fetch(
     out: TextIO,
     clock: Clock | None,
     debug: bool,
+    limits: dict | None,
 ) -> FetchRun:
     options = options or Options()
     clock = clock or SystemClock()
@@ -105,16 +227,17 @@ def _run_fetch(
         units = [u for u in units if u[0].name in wanted]
     progress = Progress(out, len(units), clock.monotonic)
     sessions: dict[str, Session] = {}
-    unreachable: dict[str, str] = {}  # source -> why (no connection at all: skip its other units)
+    stopped: dict[str, str] = {}  # source -> why its other units are skipped this run
+    failing: dict[str, int] = {}  # source -> units failed in a row on transient causes
     run = FetchRun()
     for spec, unit in units:
         source = spec.source
-        if source in unreachable:
-            run.results.append(UnitResult(source, spec.name, unit, "FAILED", message=f"skipped: {unreachable[source]}"))
+        if source in stopped:
+            run.results.append(UnitResult(source, spec.name, unit, "FAILED", message=f"skipped: {stopped[source]}"))
             continue
         session = sessions.get(source)
         if session is None:
-            session = sessions[source] = Session(clock=clock, on_event=progress.note, **spec.session)
+            session = sessions[source] = make_session(spec, limits_for(source, limits), clock, progress.note)
         store = RawStore(
             spec.source, spec.dataset, unit, licence=spec.licence, attribution=spec.attribution, clock=clock
         )
@@ -125,19 +248,24 @@ def _run_fetch(
         try:
             spec.fetch(ctx, unit)
             store.commit({"source": spec.source, "dataset": spec.dataset, "unit": unit, "step": spec.name})
+            failing[source] = 0
         except Exception as exc:  # a failed unit never stops the others; the summary says what failed
             store.abort()  # never keep a page of a failed run
             if debug:
                 raise
             result.status = "FAILED"
             result.message = f"{type(exc).__name__}: {exc}"
-            cause = exc if isinstance(exc, TransientError) else exc.__cause__ or exc.__context__
-            if isinstance(cause, TransientError) and cause.kind == "connection" and ctx.requests == 0:
-                unreachable[source] = f"{source} unreachable ({cause.url or 'no connection'}); check the network"
+            failing[source] = failing.get(source, 0) + 1 if is_transient(exc) else 0
+            why = stops_source(exc, session, failing[source])
+            if why is not None:
+                stopped[source] = why
+            if not is_transient(exc):
+                discard_staging(store)
         result.requests, result.reused, result.nbytes = ctx.requests, ctx.reused, ctx.nbytes
         result.seconds = clock.monotonic() - t0
         progress.finish(result.status if result.ok else f"FAILED: {result.message}")
         run.results.append(result)
+    run.stopped = stopped
     print_summary(run, out)
     return run
 
@@ -178,6 +306,30 @@ def print_summary(run: FetchRun, out: TextIO) -> None:
         )
     else:
         print(f"\nall {len(run.results)} units ok -> {paths.raw_dir()}; now run: python -m etl build", file=out)
+    print("\nSources:", file=out)
+    for line in source_lines(run):
+        print(f"  {line}", file=out)
+
+
+def source_lines(run: FetchRun) -> list[str]:
+    """One line per source: ok with its unit count, or FAILED with the first reason (and how many units failed)."""
+    lines = []
+    by_source: dict[str, list[UnitResult]] = {}
+    for r in run.results:
+        by_source.setdefault(r.source, []).append(r)
+    for source, results in by_source.items():
+        failed = [r for r in results if not r.ok]
+        if not failed:
+            lines.append(f"{source}: ok ({len(results)} unit{'s' if len(results) != 1 else ''})")
+            continue
+        why = run.stopped.get(source) or failed[0].message
+        lines.append(f"{source}: FAILED ({len(failed)} of {len(results)} units): {short(why, 400)}")
+    return lines
+
+
+def short(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # ---------------------------------------------------------------------------------------------- CLI
@@ -196,6 +348,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DAYS",
         default=1.0,
         help="reuse complete responses (staged or committed) younger than this many days (default 1; -1 = any age)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="total time for one request: connect + the whole answer (default 300; Overpass 240)",
+    )
+    p.add_argument(
+        "--source-budget",
+        type=float,
+        metavar="SECONDS",
+        help="time budget of each source in this run; the source stops when used up (default 3600; Overpass 10800; 0 = none)",
+    )
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        metavar="MB",
+        help="size cap of one answer in MB, counted after decompression (default 64)",
+    )
+    p.add_argument(
+        "--max-failures",
+        type=int,
+        metavar="N",
+        help="give a source up after N consecutive transport failures (refused, timed out, cut off; default 3)",
+    )
+    p.add_argument("--retries", type=int, metavar="N", help="retries of a failed request (default 4)")
+    p.add_argument(
+        "--backoff", type=float, metavar="SECONDS", help="first retry wait, doubled each retry (default 2; Overpass 15)"
     )
     p.add_argument("--build", action="store_true", help="run `etl build` afterwards when every unit succeeded")
     p.add_argument("--debug", action="store_true", help="stop with a traceback at the first failure")
@@ -220,9 +400,25 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"--county must be one of the 21 län codes ({', '.join(LAN_ISO)}), not {args.county!r}", file=out)
         return 2
     options = Options(county=args.county, since=args.since, refresh=args.refresh, max_age_days=args.max_age_days)
+    for name in ("timeout", "source_budget", "max_mb", "max_failures", "retries", "backoff"):
+        value = getattr(args, name, None)
+        if value is not None and value < 0:
+            print(f"--{name.replace('_', '-')} must be >= 0, not {value}", file=out)
+            return 2
+    limits = {
+        "deadline": args.timeout,
+        "budget": args.source_budget,
+        "max_bytes": int(args.max_mb * MB) if args.max_mb is not None else None,
+        "max_failures": args.max_failures,
+        "retries": args.retries,
+        "backoff": args.backoff,
+    }
+    moved = {k: v for k, v in endpoints.current().items() if v != endpoints.DEFAULTS[k]}
+    if moved:
+        print("endpoints from the environment: " + ", ".join(f"{k}={v}" for k, v in moved.items()), file=out)
     try:
         with data_lock("fetch", wait=args.wait, out=out):  # held through --build too
-            run = run_fetch(args.source, options, out=out, debug=args.debug)
+            run = run_fetch(args.source, options, out=out, debug=args.debug, limits=limits)
             if not run.ok:
                 return 1
             if args.build:

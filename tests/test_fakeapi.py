@@ -394,8 +394,8 @@ def test_gzip_bomb_header_and_size(fakeapi):  # noqa: F811
 # ---------------------------------------------------------------------------------------------- with the ETL
 
 
-def test_fixture_points_todays_etl_at_the_fake(fakeapi_etl, tmp_path, monkeypatch):  # noqa: F811
-    """A whole Kolada fetch against the fake (in-process, patched endpoints): one KPI, every page recorded."""
+def test_fixture_points_the_etl_at_the_fake(fakeapi_etl, tmp_path, monkeypatch):  # noqa: F811
+    """A whole Kolada fetch against the fake (in-process, endpoints from the environment): every page recorded."""
     from etl.fetch import Options, run_fetch
     from etl.sources import kolada
     from tests._fetch_support import FakeClock
@@ -434,7 +434,7 @@ def test_standalone_command_serves_until_its_lifetime():
     assert proc.returncode == 0 and '"GET /overpass/api/status": 2' in err
 
 
-def test_etl_shim_runs_todays_fetch_in_a_subprocess_against_the_fake(fakeapi, tmp_path):  # noqa: F811
+def test_etl_shim_runs_the_fetch_in_a_subprocess_against_the_fake(fakeapi, tmp_path):  # noqa: F811
     import os
     import subprocess
     import sys

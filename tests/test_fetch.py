@@ -28,8 +28,11 @@ from etl.fetchers.spec import status_frame
 from etl.sources import overpass
 from servicekartan import catalog
 from tests._fetch_support import V2, FakeClock, hash_tree, jsonstat2_answer, own_fixture, serve_scb_population
+from tests.fakeapi.bodies import OVERPASS_429, OVERPASS_STATUS_IDLE, pasted
 
-OSM_BODY = own_fixture("overpass/kalmar_08.json")
+OSM_BODY = own_fixture("overpass/kalmar_08.json")  # HAND-MADE (no real answer for a Swedish län; see its README)
+STATUS_IDLE = pasted(OVERPASS_STATUS_IDLE)  # real /api/status text: "Rate limit: 2", "2 slots available now."
+HTML_429 = pasted(OVERPASS_429)  # real rate_limited page
 BASE_STEPS = ("regions", "villages", "population", "servicepoints", "services")
 
 
@@ -53,7 +56,7 @@ def data(tmp_path, monkeypatch, processed_base) -> Path:
 
 
 def serve_osm(rsps, body: bytes = OSM_BODY, **kw) -> None:
-    rsps.add("GET", overpass.STATUS, body="Rate limit: 2\n2 slots available now.\n")
+    rsps.add("GET", overpass.STATUS, body=STATUS_IDLE)
     rsps.add("POST", overpass.INTERPRETER, body=body, content_type="application/json", **kw)
 
 
@@ -170,7 +173,12 @@ def osm_fault(kind: str, times: int):
         for _ in range(times):
             if kind == "429":
                 responses.add(
-                    "POST", overpass.INTERPRETER, status=429, headers={"Retry-After": "20"}, body="Too Many Requests"
+                    "POST",
+                    overpass.INTERPRETER,
+                    status=429,
+                    headers={"Retry-After": "20"},
+                    body=HTML_429,
+                    content_type="text/html; charset=utf-8",
                 )
             elif kind == "500":
                 responses.add("POST", overpass.INTERPRETER, status=500, body="Internal Server Error")
@@ -205,7 +213,7 @@ def test_transport_faults_retry_or_leave_raw_and_processed_untouched(data, kind)
     responses.reset()
 
     # transient: one fault, then the retry succeeds
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     osm_fault(kind, 1)()
     clock = FakeClock()
     run = fetch_osm(clock=clock, refresh=True)
@@ -216,7 +224,7 @@ def test_transport_faults_retry_or_leave_raw_and_processed_untouched(data, kind)
 
     # persistent: every attempt fails -> a clear error, nothing changed, nothing partial
     responses.reset()
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     osm_fault(kind, 20)()
     out = io.StringIO()
     run = run_fetch(["osm"], Options(county="08", refresh=True), clock=FakeClock(), out=out)
@@ -393,7 +401,7 @@ def test_cli_rejects_bad_county(data, capsys):
 @responses.activate
 def test_cli_exit_code_is_non_zero_when_anything_failed(data, monkeypatch, capsys):
     monkeypatch.setattr(fetch, "SystemClock", FakeClock)
-    responses.add("GET", overpass.STATUS, body="2 slots available now.")
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
     responses.add("POST", overpass.INTERPRETER, status=400, body="Error: parse error")
     assert etl_main(["fetch", "--source", "osm", "--county", "08"]) == 1
     err = capsys.readouterr().err
@@ -414,6 +422,21 @@ def test_unreachable_source_skips_its_other_units(data):
     run = run_fetch(["osm"], Options(), clock=FakeClock(), out=out)
     assert len(run.results) == 21 and not run.ok
     assert "connection failed" in run.results[0].message
-    assert all(r.message.startswith("skipped: osm unreachable") for r in run.results[1:])
-    assert posts(overpass.INTERPRETER) == 5  # one unit's attempts, not 21 x 5
+    assert all(r.message.startswith("skipped: ") and "unreachable" in r.message for r in run.results[1:])
+    # the status check and the query count as transport failures: 3 in a row give the source up, not 21 x 5
+    assert posts(overpass.INTERPRETER) <= 3
     assert not (data / "raw").exists()
+    lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("  osm: ")]
+    assert len(lines) == 1 and "FAILED (21 of 21 units)" in lines[0] and "unreachable" in lines[0]
+
+
+def test_cli_limits_override_the_per_source_defaults(data, capsys):
+    assert etl_main(["fetch", "--source", "osm", "--county", "08", "--timeout", "-1"]) == 2
+    assert "--timeout must be >= 0" in capsys.readouterr().err
+    osm = fetch.limits_for("osm")
+    assert osm.deadline == overpass.QUERY_TIMEOUT + 60 and osm.max_bytes == 64_000_000 and osm.max_failures == 3
+    got = fetch.limits_for("kolada", {"deadline": 5.0, "budget": None, "max_bytes": 1_000_000, "backoff": 0.1})
+    assert (got.deadline, got.budget, got.max_bytes, got.backoff) == (5.0, 3600.0, 1_000_000, 0.1)
+    session = fetch.make_session(scb_population.SPEC, got, FakeClock(), None)
+    assert (session.deadline, session.max_bytes, session.backoff, session.transport_backoff) == (5.0, 1e6, 0.1, 0.1)
+    assert session.name == "SCB"

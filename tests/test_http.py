@@ -141,3 +141,92 @@ def test_session_pacing_records_call_times(clock):
     for _ in range(7):
         s.get(URL)
     assert s.call_times == [0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 20.0]
+
+
+# ---------------------------------------------------------------------------------------------- bounds (issue 17)
+
+
+@responses.activate
+def test_size_cap_counts_decoded_bytes_and_is_not_retried(clock):
+    import gzip
+
+    from etl.sources.http import ResponseTooLarge
+
+    responses.add(responses.GET, URL, body=b'{"values": [' + b"1," * 5000 + b"1]}", content_type="application/json")
+    with pytest.raises(ResponseTooLarge, match=r"larger than the size cap of 5\.0 kB.*--max-mb"):
+        Session(clock=clock, max_bytes=5000, name="Kolada").get(URL)
+    assert len(responses.calls) == 1
+    packed = gzip.compress(b'{"values": [' + b" " * 200_000 + b"]}")  # 200 kB unpacked from < 1 kB
+    responses.replace(responses.GET, URL, body=packed, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(ResponseTooLarge, match="size cap"):
+        Session(clock=clock, max_bytes=100_000).get(URL)
+    assert Session(clock=clock, max_bytes=300_000).get(URL).payload == {"values": []}
+
+
+@responses.activate
+def test_html_where_json_was_expected_is_named_and_not_retried(clock):
+    from etl.sources.http import HtmlErrorPage
+
+    page = b"<!DOCTYPE html><html><head><title>Underhall</title></head><body><h1>Planerat underhall</h1></body></html>"
+    responses.add(responses.GET, URL, body=page, content_type="text/html; charset=utf-8")
+    with pytest.raises(HtmlErrorPage, match=r"^HTML error page from Kolada \(HTTP 200\): Planerat underhall"):
+        Session(clock=clock, name="Kolada").get(URL)
+    responses.replace(responses.GET, URL, body=page, content_type="application/json")  # mislabelled: still HTML
+    with pytest.raises(HtmlErrorPage, match=r"HTML error page from the server \(HTTP 200\)"):
+        Session(clock=clock).get(URL)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_consecutive_transport_failures_give_the_source_up(clock):
+    from etl.sources.http import SourceDown
+
+    responses.add(responses.GET, URL, body=requests.ConnectionError("Connection refused"))
+    s = Session(clock=clock, retries=4, max_failures=3, name="SCB")
+    with pytest.raises(SourceDown, match=r"^SCB unreachable: gave up after 3 attempts, 3 consecutive transport"):
+        s.get(URL)
+    assert len(responses.calls) == 3 and clock.sleeps == [1.0, 2.0]  # short transport backoff, then given up
+    with pytest.raises(SourceDown):
+        s.get(URL + "/other")  # every later request of the source fails at once
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_source_budget_caps_the_backoff(clock):
+    from etl.sources.http import SourceDown
+
+    responses.add(responses.GET, URL, status=503)
+    s = Session(clock=clock, retries=4, backoff=10.0, budget=25.0, name="Kolada")
+    with pytest.raises(SourceDown, match=r"more than the 15 s left of its time budget of 25 s.*HTTP 503"):
+        s.get(URL)
+    assert clock.sleeps == [10.0]
+    with pytest.raises(SourceDown):
+        s.get(URL)
+
+
+def test_endpoints_come_from_the_environment_at_call_time(monkeypatch):
+    from etl.sources import endpoints, kolada, overpass
+    from etl.sources.pxweb import PxWeb
+
+    for var in endpoints.ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+    assert kolada.Kolada().base == "https://api.kolada.se/v3"  # the real services by default
+    assert overpass.Overpass().status_url == "https://overpass-api.de/api/status"
+    monkeypatch.setenv("SERVICEKARTAN_KOLADA_URL", "http://127.0.0.1:9/kolada/v3/")
+    monkeypatch.setenv("SERVICEKARTAN_SCB_V2_URL", "http://127.0.0.1:9/scb/api/v2")
+    monkeypatch.setenv("SERVICEKARTAN_OVERPASS_URL", "http://127.0.0.1:9/api/interpreter")
+    monkeypatch.setenv("SERVICEKARTAN_OVERPASS_STATUS_URL", "none")
+    monkeypatch.setenv("SERVICEKARTAN_SCB_V1_URL", "")  # empty = unset
+    assert kolada.Kolada().base == "http://127.0.0.1:9/kolada/v3"  # read now, not at import
+    px = PxWeb()
+    assert px.v2_base == "http://127.0.0.1:9/scb/api/v2" and px.v1_base == "https://api.scb.se/OV0104/v1/doris"
+    o = overpass.Overpass()
+    assert o.url == "http://127.0.0.1:9/api/interpreter" and o.status_url == ""
+    assert set(endpoints.ENV_VARS.values()) == {
+        "SERVICEKARTAN_SCB_V2_URL",
+        "SERVICEKARTAN_SCB_V1_URL",
+        "SERVICEKARTAN_SCB_WFS_URL",
+        "SERVICEKARTAN_KOLADA_URL",
+        "SERVICEKARTAN_OVERPASS_URL",
+        "SERVICEKARTAN_OVERPASS_STATUS_URL",
+    }

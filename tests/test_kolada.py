@@ -1,9 +1,10 @@
 """Kolada v3 client and KPI step (no network).
 
-No recorded Kolada response exists in ../shared/fixtures, so the fixtures in tests/fixtures/kolada/ were
-built by hand from Kolada's documented v3 schema (`{"values": [{"kpi", "municipality", "period",
-"values": [{"gender", "status", "value", "count"}]}], "count": n, "next_url"?}`); see their README.
-Riket's N07900 shares are the national figures of the domain brief; kommun/region values are illustrative.
+Real v3 records exist (tests/fixtures/recorded/kolada/omsorgsradar/…/kolada_n21704_fixture.json: 5 records of
+N21704 with `isdeleted`, unordered gender lists and integer periods, but no paging envelope); the record
+parsing is tested on them. Paging needs a `next_url` envelope and our KPIs' values, which no recording has: the
+fixtures in tests/fixtures/kolada/ are HAND-MADE for that (see their README). Riket's N07900 shares are the
+national figures of the domain brief; kommun/region values are illustrative.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from etl.fetchers import kolada_kpis
 from etl.sources import kolada
 from etl.sources.http import Session
 from tests._fetch_support import FakeClock, own_fixture
+from tests.fakeapi import bodies
 
 BASE = "https://api.kolada.se/v3"
 FIRST = f"{BASE}/data/kpi/N07900/year/2016,2020"
@@ -71,6 +73,47 @@ def test_genders_are_kept_and_totals_become_indicators():
     assert ind.loc[("08", 2020, "population_total"), "level"] == "county"
     assert set(ind["source"]) == {"Kolada N01951"} and set(ind["unit"]) == {"persons"}
     assert len(ind) == 2  # gender T only
+
+
+def test_real_records_isdeleted_dropped_unordered_genders_kept():
+    records = bodies.kolada_records()  # real v3 records (no envelope recorded)
+    df = kolada.values_to_frame([{"values": records}])
+    assert len(df) == 15 and set(df["gender"]) == {"T", "K", "M"} and df["period"].dtype == "int64"
+    row = df.set_index(["municipality", "gender"]).loc[("0580", "T")]
+    assert row["value"] == pytest.approx(6.067015) and row["period"] == 2023
+    deleted = json.loads(json.dumps(records))
+    deleted[0]["values"][0]["isdeleted"] = True  # the T value of 0180 withdrawn
+    df2 = kolada.values_to_frame([{"values": deleted}])
+    assert len(df2) == 14 and ("0180", "T") not in set(zip(df2["municipality"], df2["gender"], strict=True))
+    nogender = json.loads(json.dumps(records))
+    del nogender[1]["values"][2]["gender"]
+    with pytest.raises(kolada.KoladaError, match="0580.*has no gender"):
+        kolada.values_to_frame([{"values": nogender}])
+
+
+def test_page_guard_stops_loops_endless_chains_and_repeats():
+    records = bodies.kolada_records()
+    first = f"{BASE}/data/kpi/N21704/year/2023?per_page=2"
+    g = kolada.PageGuard(first, BASE)
+    with pytest.raises(kolada.KoladaError, match="already fetched"):
+        g.next(first, {"count": 2, "values": records[:2], "next_url": first})  # next_url = itself
+    g = kolada.PageGuard(first, BASE)
+    nxt = g.next(first, {"count": 2, "values": records[:2], "next_url": f"{BASE}/data/x?page=2"})
+    with pytest.raises(kolada.KoladaError, match="repeats the rows of page 1"):
+        g.next(nxt, {"count": 2, "values": records[:2], "next_url": f"{BASE}/data/x?page=3"})
+    g = kolada.PageGuard(first, BASE)  # an envelope count of 5 at 2 a page: at most 3 pages (+1 slack)
+    url = first
+    with pytest.raises(kolada.KoladaError, match="more than 4 pages"):
+        for i in range(10):
+            rows = [{**records[0], "municipality": f"{i:02d}{j:02d}"} for j in range(2)]
+            url = g.next(url, {"count": 5, "values": rows, "next_url": f"{BASE}/data/x?page={i + 2}"})
+    g = kolada.PageGuard(first, BASE, max_pages=3)  # no total in the envelope: the fixed cap
+    url = first
+    with pytest.raises(kolada.KoladaError, match="more than 3 pages"):
+        for i in range(10):
+            rows = [{**records[0], "municipality": f"{i:04d}"}]
+            url = g.next(url, {"count": 1, "values": rows, "next_url": f"{BASE}/data/x?page={i + 2}"})
+    assert kolada.PageGuard(first, BASE).next(first, {"count": 5, "values": records}) is None
 
 
 def test_area_codes():

@@ -1,8 +1,9 @@
 """Overpass client, tag mapping and the OSM step's transform (no network).
 
-No recorded Overpass response exists in ../shared/fixtures, so tests/fixtures/overpass/kalmar_08.json was
-built by hand from the documented `[out:json]` / `out tags center` output format (see its README): real
-places in Kalmar län, illustrative ids, coordinates and tags.
+Real recorded bodies (tests/fixtures/recorded/overpass, see its README) are used wherever one exists: the
+`/api/status` texts, the HTML 429 (rate_limited) and 504 (too busy) pages, the `remark` runtime-error answer and
+a real `out center` answer. tests/fixtures/overpass/kalmar_08.json stays HAND-MADE (no real answer for a Swedish
+län with service tags was recorded; see its README): real places in Kalmar län, illustrative ids and tags.
 """
 
 from __future__ import annotations
@@ -21,8 +22,20 @@ from etl.sources import overpass
 from etl.sources.http import Session
 from servicekartan import paths
 from tests._fetch_support import FakeClock, own_fixture
+from tests.fakeapi import bodies
 
-PAYLOAD = json.loads(own_fixture("overpass/kalmar_08.json"))
+PAYLOAD = json.loads(own_fixture("overpass/kalmar_08.json"))  # HAND-MADE (see module docstring)
+STATUS_IDLE = bodies.pasted(bodies.OVERPASS_STATUS_IDLE)
+STATUS_ONE_FREE = bodies.pasted("overpass/aio-overpass_error_bodies/test_status__test_one_slot_available__body.txt")
+STATUS_NONE_FREE = bodies.pasted("overpass/aio-overpass_error_bodies/test_status__test_no_slot_available__body.txt")
+STATUS_UNLIMITED = bodies.pasted(
+    "overpass/aio-overpass_error_bodies/test_status__test_multiple_running_queries__body.txt"
+)
+STATUS_DOWN = bodies.pasted("overpass/aio-overpass_error_bodies/test_status__test_server_error__body.txt")
+HTML_429 = bodies.pasted(bodies.OVERPASS_429)
+HTML_504 = bodies.pasted(bodies.OVERPASS_504)
+REMARK = bodies.pasted(bodies.OVERPASS_REMARK)  # "runtime error: Way … cannot be expanded …"
+REAL_OK = bodies.recorded(bodies.OVERPASS_OK)
 
 
 def client(clock: FakeClock | None = None, **kw) -> overpass.Overpass:
@@ -69,28 +82,65 @@ def test_elements_to_frame():
     assert 9000000013 not in set(df["osm_id"])  # relation without a centre
 
 
-def test_status_slots():
-    assert overpass.parse_status("Connected as: 1\nRate limit: 2\n2 slots available now.\n") == 0
-    assert overpass.parse_status("Rate limit: 2\nSlot available after: 2026-11-28T10:00:05Z, in 5 seconds.\n"
-                                 "Slot available after: 2026-11-28T10:00:09Z, in 9 seconds.\n") == 5  # fmt: skip
-    assert overpass.parse_status("garbage") == 0
+def test_real_answer_and_schema_drift():
+    """The real `out center` answer parses; the same elements without coordinates are drift, never an empty result."""
+    real = json.loads(REAL_OK)
+    assert overpass.check_payload(real) == real["elements"]
+    assert len(overpass.elements_to_frame(real)) == 0  # a Hamburg concert hall: no mapped service tag
+    drifted = {**real, "elements": [{k: v for k, v in el.items() if k != "center"} for el in real["elements"]]}
+    with pytest.raises(overpass.OverpassError, match="none with coordinates"):
+        overpass.elements_to_frame(drifted)
+    assert overpass.check_payload({**real, "elements": []}) == []  # an empty län is not drift
+
+
+def test_status_slots_on_real_bodies():
+    assert overpass.parse_status(STATUS_IDLE.decode()) == 0  # "2 slots available now."
+    assert overpass.parse_status(STATUS_ONE_FREE.decode()) == 0  # rate limit 2, one slot busy for 293 s: one free
+    assert overpass.parse_status(STATUS_NONE_FREE.decode()) == 20  # both busy: the first frees in 20 s
+    assert overpass.parse_status(STATUS_UNLIMITED.decode()) == 0  # "Rate limit: 0" = unlimited
+    assert overpass.parse_status(STATUS_DOWN.decode()) is None  # "Probably the server is down": unknown
+    assert overpass.parse_status("garbage") is None
 
 
 @responses.activate
 def test_429_and_504_are_retried_one_query_at_a_time():
     clock = FakeClock()
-    responses.add("GET", overpass.STATUS, body="Rate limit: 2\nSlot available after: x, in 4 seconds.\n")
-    responses.add("POST", overpass.INTERPRETER, status=429, body="Too Many Requests")
-    responses.add("POST", overpass.INTERPRETER, status=504, body="Gateway Timeout")
+    responses.add("GET", overpass.STATUS, body=STATUS_NONE_FREE)  # before the query: wait 20 s
+    responses.add("POST", overpass.INTERPRETER, status=429, body=HTML_429, content_type="text/html; charset=utf-8")
+    responses.add("POST", overpass.INTERPRETER, status=504, body=HTML_504, content_type="text/html; charset=utf-8")
     responses.add(
         "POST", overpass.INTERPRETER, body=own_fixture("overpass/kalmar_08.json"), content_type="application/json"
     )
     f = client(clock).services("08")
     assert f.content == own_fixture("overpass/kalmar_08.json")
-    assert clock.sleeps[0] == 4  # waited for a free slot first
-    assert clock.sleeps[1:] == [15.0, 30.0]  # backoff after 429, then after 504
+    # 20 s for a free slot first; after the 429 /api/status is asked again (20 s) instead of blind backoff;
+    # after the 504 the backoff of the second attempt (30 s)
+    assert clock.sleeps == [20.0, 20.0, 30.0]
     post = [c.request for c in responses.calls if c.request.method == "POST"][0]
     assert "SE-H" in post.body and post.headers["User-Agent"].startswith("Servicekartan/0.1")
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "POST", "POST"]
+
+
+@responses.activate
+def test_html_429_and_504_messages_carry_the_pages_error_text():
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
+    responses.add("POST", overpass.INTERPRETER, status=429, body=HTML_429, content_type="text/html; charset=utf-8")
+    with pytest.raises(overpass.OverpassError) as exc:
+        overpass.Overpass(Session(clock=FakeClock(), retries=1, name="Overpass")).services("08")
+    assert "HTTP 429" in str(exc.value) and "rate_limited. Please check /api/status" in str(exc.value)
+    responses.reset()
+    responses.add("GET", overpass.STATUS, body=STATUS_IDLE)
+    responses.add("POST", overpass.INTERPRETER, status=504, body=HTML_504, content_type="text/html; charset=utf-8")
+    with pytest.raises(overpass.OverpassError, match=r"HTTP 504 .*too busy to handle your request"):
+        overpass.Overpass(Session(clock=FakeClock(), retries=1, name="Overpass")).services("08")
+
+
+@responses.activate
+def test_html_page_with_200_is_refused_at_once():
+    responses.add("POST", overpass.INTERPRETER, body=HTML_504, content_type="text/html; charset=utf-8")
+    with pytest.raises(Exception, match=r"HTML error page from Overpass \(HTTP 200\): runtime error"):
+        overpass.Overpass(Session(clock=FakeClock(), name="Overpass"), status_url=None).services("08")
+    assert len(responses.calls) == 1  # not downloaded five times
 
 
 @responses.activate
@@ -99,18 +149,28 @@ def test_runtime_error_remark_is_retried_then_reported():
         "version": 0.6,
         "elements": [],
         "remark": 'runtime error: Query timed out in "query" at line 4 after 181 seconds.',
-    }
+    }  # HAND-MADE: no timed-out answer was recorded (the wording is Overpass' own)
     responses.add("POST", overpass.INTERPRETER, json=timed_out)
     responses.add("POST", overpass.INTERPRETER, json=PAYLOAD)
     assert client(status_url=None).services("08").payload == PAYLOAD
     responses.reset()
     responses.add("POST", overpass.INTERPRETER, json=timed_out)
-    with pytest.raises(overpass.OverpassError, match="Query timed out.*What to change"):
+    with pytest.raises(overpass.OverpassError, match=r"Query timed out.*seconds\. What to change.*\[timeout:\]"):
         client(status_url=None).services("08")
     responses.reset()
     responses.add("POST", overpass.INTERPRETER, status=400, body="Error: line 3: parse error")
     with pytest.raises(overpass.OverpassError, match="HTTP 400.*build_query"):
         client(status_url=None).services("08")
+
+
+@responses.activate
+def test_real_remark_fails_the_unit_without_a_timeout_hint():
+    responses.add("POST", overpass.INTERPRETER, body=REMARK, content_type="application/json")
+    with pytest.raises(overpass.OverpassError) as exc:
+        client(status_url=None).services("08")
+    msg = str(exc.value)
+    assert "Way 547230203 cannot be expanded" in msg and "[timeout:]" not in msg and ".." not in msg
+    assert len(responses.calls) == 1  # not a timeout: asking again gives the same answer
 
 
 def test_step_transform_places_points_in_their_kommun():

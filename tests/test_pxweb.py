@@ -420,3 +420,32 @@ def test_recorded_copy_is_identical_to_the_shared_fixtures() -> None:
         }
 
     assert digests(RECORDED_COPY) == digests(SHARED_FIXTURES)
+
+
+# ---------------------------------------------------------------------------------------------- v2 search paging
+
+
+@responses.activate
+def test_v2_search_follows_page_links_on_the_same_host_once():
+    from etl.sources.http import Session
+    from etl.sources.pxweb import PxWeb, PxWebError
+    from tests._fetch_support import FakeClock, fixture_bytes
+
+    real = json.loads(fixture_bytes("scb_v2/tables.json"))  # page 1 of 213, page.links next/last
+    nxt = real["page"]["links"][0]["href"]
+    assert real["page"]["links"][0]["rel"] == "next" and "query" not in nxt
+    page2 = {**real, "tables": real["tables"][:2], "page": {**real["page"], "pageNumber": 2, "links": []}}
+    responses.add("GET", V2 + "/tables", json=real)
+    responses.add("GET", nxt.split("?")[0], json=page2)
+    client = PxWeb(Session(clock=FakeClock()), v2_base=V2)
+    got = client.search("befolkning")
+    assert len(got) == len(real["tables"]) + 2
+    second = responses.calls[1].request.url
+    assert "pageNumber=2" in second and "query=befolkning" in second  # the link lost the query: kept
+    responses.replace("GET", nxt.split("?")[0], json=real)  # page 2 repeats page 1
+    with pytest.raises(PxWebError, match="repeats an earlier page"):
+        PxWeb(Session(clock=FakeClock()), v2_base=V2).search("befolkning")
+    other = {**real, "page": {**real["page"], "links": [{"rel": "next", "href": "https://evil.example/tables?p=2"}]}}
+    responses.replace("GET", V2 + "/tables", json=other)
+    with pytest.raises(PxWebError, match="another host"):
+        PxWeb(Session(clock=FakeClock()), v2_base=V2).search("befolkning")

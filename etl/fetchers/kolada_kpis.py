@@ -73,6 +73,7 @@ def fetch(ctx: FetchContext, unit: str) -> None:
     for first in client.data_urls(kpi, years, munis):
         url: str | None = first
         params: dict | None = {"per_page": client.per_page}
+        guard = kolada.PageGuard(kolada.first_page_url(first, params), client.base)
         page = 1
         while url:
             ctx.expect(1)
@@ -84,7 +85,7 @@ def fetch(ctx: FetchContext, unit: str) -> None:
                 params=params,
                 info={"kpi": kpi, "page": page},
             )
-            url, params, page = client.next_url(payload), None, page + 1
+            url, params, page = guard.next(url, payload), None, page + 1
 
 
 def transform(raw: list[RawItem]) -> pd.DataFrame:

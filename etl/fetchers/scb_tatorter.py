@@ -22,14 +22,14 @@ import pandas as pd
 from etl.fetchers.scb_tables import fetch_tables
 from etl.fetchers.spec import FetchContext, Fetcher, Options, parse_scope, scope_unit
 from etl.raw import RawItem
-from etl.sources import pxweb
-from etl.sources.http import FetchError
+from etl.sources import endpoints, pxweb
+from etl.sources.http import FetchError, ResponseTooLarge, SourceDown
 from etl.sources.pxweb import PxWeb, TableMeta, TableRef
 from servicekartan import geo
 from servicekartan.datasets import columns
 
 POINTS_UNIT = "smaort-points"
-WFS_URL = "https://geodata.scb.se/geoserver/stat/wfs"
+WFS_URL = endpoints.DEFAULTS["scb_wfs"]  # a run uses endpoints.url("scb_wfs") (SERVICEKARTAN_SCB_WFS_URL)
 SMAORT_LAYERS = ("stat:Smaorter_2023", "stat:Smaorter_2020")  # newest first; the first that answers is used
 
 POPULATION_RX = re.compile(r"folkmängd|befolkning|invånare", re.IGNORECASE)
@@ -159,21 +159,24 @@ def fetch_points(ctx: FetchContext) -> None:
     """Network only: the newest småort layer SCB's WFS answers for, as GeoJSON in SWEREF 99 TM."""
     errors = []
     ctx.expect(1)
+    wfs_url = endpoints.url("scb_wfs")
     for layer in SMAORT_LAYERS:
         params = wfs_params(layer)
 
         def run(params: dict = params, layer: str = layer):
-            f = ctx.session.get(WFS_URL, params=params)
+            f = ctx.session.get(wfs_url, params=params)
             if not isinstance(f.payload, dict) or not isinstance(f.payload.get("features"), list):
                 raise FetchError(f"SCB WFS answer for {layer} is not GeoJSON with features", f.url)
             return f
 
         try:
-            ctx.request(f"wfs-{layer.split(':')[-1]}", "GET", WFS_URL, run, params=params, info={"layer": layer})
+            ctx.request(f"wfs-{layer.split(':')[-1]}", "GET", wfs_url, run, params=params, info={"layer": layer})
             return
+        except (SourceDown, ResponseTooLarge):
+            raise  # the source is down or over its cap: trying the next layer would not help
         except FetchError as exc:
             errors.append(f"{layer}: {exc}")
-    raise FetchError("SCB WFS gave no småort layer (" + " | ".join(errors) + ")", WFS_URL)
+    raise FetchError("SCB WFS gave no småort layer (" + " | ".join(errors) + ")", wfs_url)
 
 
 # ---------------------------------------------------------------------------------------------- transforms

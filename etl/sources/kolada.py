@@ -7,16 +7,21 @@ Licence CC BY 4.0, attribution "Källa: Kolada".
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 import pandas as pd
+import requests
 
+from etl.sources import endpoints
 from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 
-BASE = "https://api.kolada.se/v3"
+BASE = endpoints.DEFAULTS["kolada"]  # a run uses endpoints.url("kolada") (SERVICEKARTAN_KOLADA_URL, read at call time)
+MAX_PAGES = 100  # pages of one request followed at most when the envelope's `count` does not say how many
 MAX_IDS = 25
 PER_PAGE = 5000
 LICENCE = "CC BY 4.0"
@@ -41,11 +46,11 @@ def check_page(payload: Any, url: str = "") -> list[dict]:
     """A data page -> its `values`, or KoladaError when it is not the documented shape."""
     if not isinstance(payload, dict) or not isinstance(payload.get("values"), list):
         keys = ", ".join(list(payload)[:6]) if isinstance(payload, dict) else type(payload).__name__
-        raise KoladaError(f"Kolada answer from {url} has no 'values' list (got {keys}); the API may have changed", url)
+        raise KoladaError(f"Kolada answer has no 'values' list (got {keys}); the API may have changed ({url})", url)
     for row in payload["values"]:
         if not isinstance(row, dict) or not {"kpi", "municipality", "period", "values"} <= set(row):
             raise KoladaError(
-                f"Kolada row from {url} lacks kpi/municipality/period/values: {str(row)[:200]}; the API may have changed",
+                f"Kolada row lacks kpi/municipality/period/values: {str(row)[:200]}; the API may have changed ({url})",
                 url,
             )
     return payload["values"]
@@ -57,13 +62,20 @@ def values_to_frame(payloads: Sequence[dict]) -> pd.DataFrame:
     for payload in payloads:
         for row in check_page(payload):
             for v in row.get("values") or []:
+                if v.get("isdeleted") is True:  # a withdrawn value (real v3 records carry `isdeleted`)
+                    continue
+                if not v.get("gender"):
+                    raise KoladaError(
+                        f"Kolada value of {row['kpi']} / {row['municipality']} / {row['period']} has no gender: "
+                        f"{str(v)[:200]}; the API may have changed"
+                    )
                 value = v.get("value")
                 rows.append(
                     {
                         "kpi": str(row["kpi"]),
                         "municipality": str(row["municipality"]),
                         "period": int(row["period"]),
-                        "gender": str(v.get("gender", "T")),
+                        "gender": str(v["gender"]),
                         "value": float(value) if value is not None else math.nan,
                         "status": v.get("status") or "",
                         "count": v.get("count"),
@@ -76,14 +88,68 @@ def values_to_frame(payloads: Sequence[dict]) -> pd.DataFrame:
     return df.drop_duplicates(["kpi", "municipality", "period", "gender"], keep="last").reset_index(drop=True)
 
 
+def first_page_url(url: str, params: dict | None) -> str:
+    """The URL a first-page request is sent to (params encoded as requests does), for the seen-URL set."""
+    return requests.Request("GET", url, params=params).prepare().url or url
+
+
+class PageGuard:
+    """Bounds the `next_url` chain of one request: each URL once, at most a page cap (from the envelope's
+    `count` when it says more than one page, else `MAX_PAGES`), and no page whose rows repeat an earlier one's."""
+
+    def __init__(self, first_url: str, base: str, max_pages: int = MAX_PAGES) -> None:
+        self.base = base
+        self.seen = {first_url}
+        self.max_pages = max_pages
+        self.cap = max_pages
+        self.pages = 0
+        self.rows: dict[str, int] = {}  # sha256 of a page's rows -> its page number
+
+    def next(self, url: str, payload: Any) -> str | None:
+        """Check one page (in order); the absolute next URL to fetch, or None at the last page."""
+        self.pages += 1
+        values = payload.get("values") if isinstance(payload, dict) else None
+        if values:
+            digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+            if digest in self.rows:
+                raise KoladaError(
+                    f"Kolada paging does not advance: page {self.pages} repeats the rows of page "
+                    f"{self.rows[digest]}; stopped and nothing of this unit kept. Rerun later; if it persists, the "
+                    f"API's paging has changed ({url})",
+                    url,
+                )
+            self.rows[digest] = self.pages
+            count = payload.get("count")
+            if isinstance(count, int) and count > len(values):  # a total: this many pages of this size
+                self.cap = min(self.max_pages, math.ceil(count / len(values)) + 1)
+        nxt = payload.get("next_url") if isinstance(payload, dict) else None
+        if not nxt:
+            return None
+        nxt = urljoin(self.base + "/", str(nxt))
+        if nxt in self.seen:
+            raise KoladaError(
+                f"Kolada paging loops: the next_url of page {self.pages} points to a page already fetched (a loop); "
+                f"stopped and nothing of this unit kept. Rerun later; if it persists, report it to Kolada ({nxt})",
+                url,
+            )
+        if self.pages >= self.cap:
+            raise KoladaError(
+                f"Kolada paging runs on: more than {self.cap} pages; stopped and nothing of this unit kept. Ask for "
+                f"fewer ids or years per request (next_url after page {self.pages}: {nxt})",
+                url,
+            )
+        self.seen.add(nxt)
+        return nxt
+
+
 class Kolada:
     """Kolada v3 client (paged, chunked, polite)."""
 
-    def __init__(self, session: Session | None = None, *, base: str = BASE, per_page: int = PER_PAGE) -> None:
-        self.session = session or Session()
+    def __init__(self, session: Session | None = None, *, base: str | None = None, per_page: int = PER_PAGE) -> None:
+        self.session = session or Session(name="Kolada")
         if self.session.limiter is None:
             self.session.set_rate_limit(*DEFAULT_RATE)
-        self.base = base.rstrip("/")
+        self.base = (base or endpoints.url("kolada")).rstrip("/")
         self.per_page = per_page
 
     def get_page(self, url: str, params: dict | None = None) -> Fetched:
@@ -108,14 +174,16 @@ class Kolada:
         return urljoin(self.base + "/", nxt) if nxt else None
 
     def pages(self, url: str) -> Iterator[Fetched]:
-        """Follow `next_url` from the first page to the last."""
-        f = self.get_page(url, {"per_page": self.per_page})
-        yield f
-        seen = {f.url}
-        while (nxt := self.next_url(f.payload)) and nxt not in seen:
-            seen.add(nxt)
-            f = self.get_page(nxt)
+        """Follow `next_url` from the first page to the last (guarded: no loop, no endless chain)."""
+        params = {"per_page": self.per_page}
+        guard = PageGuard(first_page_url(url, params), self.base)
+        f = self.get_page(url, params)
+        while True:
             yield f
+            nxt = guard.next(f.url, f.payload)
+            if nxt is None:
+                return
+            f = self.get_page(nxt)
 
     def lookup(self, path: str) -> list[dict]:
         out: list[dict] = []

@@ -30,10 +30,15 @@ from typing import Any
 
 import pandas as pd
 
+from etl.sources import endpoints
 from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
 
-INTERPRETER = "https://overpass-api.de/api/interpreter"
-STATUS = "https://overpass-api.de/api/status"
+# the real service; a run uses endpoints.url("overpass"/"overpass_status") (SERVICEKARTAN_OVERPASS_URL /
+# SERVICEKARTAN_OVERPASS_STATUS_URL, read at call time)
+INTERPRETER = endpoints.DEFAULTS["overpass"]
+STATUS = endpoints.DEFAULTS["overpass_status"]
+FROM_ENV = "<from the environment>"  # Overpass(url=…, status_url=…) default: endpoints.url(…) at call time
+STATUS_DEADLINE = 10.0  # seconds for one /api/status check (never retried: it only tunes the wait)
 LICENCE = "ODbL 1.0"
 ATTRIBUTION = "© OpenStreetMap contributors"
 QUERY_TIMEOUT = 180  # seconds, Overpass [timeout:] setting; the HTTP read timeout is a bit longer
@@ -142,17 +147,35 @@ def build_query(lan_code: str, timeout: int = QUERY_TIMEOUT) -> str:
 
 
 def check_payload(payload: Any, url: str = "") -> list[dict]:
-    """An Overpass JSON answer -> its elements; OverpassError for runtime errors reported in `remark`."""
+    """An Overpass JSON answer -> its elements; OverpassError for a runtime error reported in `remark` (the
+    elements are then incomplete: never kept) and for elements none of which has coordinates (schema drift)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("elements"), list):
         raise OverpassError(f"Overpass answer from {url} has no 'elements' list; expected [out:json] output", url)
-    remark = str(payload.get("remark") or "")
+    remark = str(payload.get("remark") or "").strip()
     if re.search(r"runtime error|timed out|out of memory", remark, re.IGNORECASE):
+        if re.search(r"timed out|out of memory", remark, re.IGNORECASE):
+            hint = (
+                "rerun later (the run resumes), or raise the query's [timeout:] (etl/sources/overpass.py QUERY_TIMEOUT)"
+            )
+        else:
+            hint = "rerun later (the run resumes); if it persists, the server's database has a problem"
+        raise OverpassError(f"Overpass stopped the query: {remark.rstrip('.')}. What to change: {hint}.", url)
+    elements = payload["elements"]
+    if elements and not any(_coordinates(el) for el in elements if isinstance(el, dict)):
         raise OverpassError(
-            f"Overpass stopped the query: {remark.strip()}. What to change: rerun later (the run resumes), or raise "
-            "the query's [timeout:] (etl/sources/overpass.py QUERY_TIMEOUT).",
+            f"Overpass answer has {len(elements)} elements but none with coordinates (lat/lon or center): the output "
+            f"format may have changed; expected `out tags center`. Nothing was kept ({url}).",
             url,
         )
-    return payload["elements"]
+    return elements
+
+
+def _coordinates(el: dict) -> tuple[Any, Any] | None:
+    if "lat" in el and "lon" in el:
+        return el["lat"], el["lon"]
+    if isinstance(el.get("center"), dict) and "lat" in el["center"] and "lon" in el["center"]:
+        return el["center"]["lat"], el["center"]["lon"]
+    return None
 
 
 def elements_to_frame(payload: dict) -> pd.DataFrame:
@@ -191,11 +214,21 @@ def elements_to_frame(payload: dict) -> pd.DataFrame:
     return df
 
 
-def parse_status(text: str) -> float:
-    """`/api/status` text -> seconds until a query slot is free (0 if one is free now or the text is unknown)."""
-    if re.search(r"(\d+)\s+slots? available now", text):
+def parse_status(text: str) -> float | None:
+    """`/api/status` text -> seconds until a query slot is free: 0 when one is free now, None when unreadable.
+
+    Real bodies: "Rate limit: 2" and one "Slot available after: …, in N seconds." line per slot in use;
+    free slots = rate limit − those lines ("Rate limit: 0" = unlimited). Wait only when none is free.
+    """
+    m = re.search(r"Rate limit:\s*(\d+)", text)
+    waits = [float(s) for s in re.findall(r"Slot available after:.*?in\s+(-?\d+)\s+seconds?", text)]
+    if m is None:
+        if re.search(r"\d+\s+slots? available now", text):
+            return 0.0
+        return max(0.0, min(waits)) if waits else None
+    limit = int(m.group(1))
+    if limit == 0 or len(waits) < limit:
         return 0.0
-    waits = [float(s) for s in re.findall(r"in\s+(-?\d+)\s+seconds?", text)]
     return max(0.0, min(waits)) if waits else 0.0
 
 
@@ -206,31 +239,49 @@ class Overpass:
         self,
         session: Session | None = None,
         *,
-        url: str = INTERPRETER,
-        status_url: str | None = STATUS,
+        url: str | None = None,
+        status_url: str | None = FROM_ENV,
         timeout: int = QUERY_TIMEOUT,
         remark_retries: int = 2,
     ) -> None:
-        self.session = session or Session(timeout=(10.0, timeout + 30.0))
+        self.session = session or Session(timeout=(10.0, timeout + 30.0), name="Overpass")
         if self.session.limiter is None:
             self.session.set_rate_limit(*DEFAULT_RATE)
-        self.url = url
-        self.status_url = status_url
+        self.url = url or endpoints.url("overpass")
+        self.status_url = endpoints.url("overpass_status") if status_url == FROM_ENV else status_url  # None: no check
         self.timeout = timeout
         self.remark_retries = remark_retries
 
-    def wait_for_slot(self) -> float:
-        """Ask /api/status and wait until a slot is free (at most MAX_SLOT_WAIT s); status problems are ignored."""
+    def slot_wait(self) -> float | None:
+        """Seconds until /api/status says a slot is free (capped at MAX_SLOT_WAIT), None when it cannot tell.
+
+        One short request, never retried and not paced (status requests do not count against the quota); a
+        transport failure still counts toward giving the source up."""
         if not self.status_url:
-            return 0.0
+            return None
         try:
-            f = self.session.get(self.status_url, expect_json=False)
+            f = self.session.get(self.status_url, expect_json=False, retries=0, deadline=STATUS_DEADLINE, paced=False)
+        except HttpStatusError:
+            return None
         except FetchError:
-            return 0.0
-        wait = min(parse_status(f.content.decode("utf-8", "replace")), MAX_SLOT_WAIT)
+            if self.session.down is not None:
+                raise
+            return None
+        wait = parse_status(f.content.decode("utf-8", "replace"))
+        return None if wait is None else min(wait, MAX_SLOT_WAIT)
+
+    def wait_for_slot(self) -> float:
+        """Ask /api/status and wait until a slot is free; an unreadable status waits nothing."""
+        wait = self.slot_wait() or 0.0
         if wait > 0:
-            self.session.clock.sleep(wait)
+            self.session.clock.sleep(min(wait, max(0.0, self.session.budget_left())))
         return wait
+
+    def _before_retry(self, err: FetchError) -> float | None:
+        """Before retrying a 429, ask /api/status how long until a slot is free (instead of blind backoff)."""
+        if isinstance(err, HttpStatusError) and err.status == 429:
+            return self.slot_wait()
+        return None
 
     def query(self, ql: str) -> Fetched:
         """POST one query; returns the checked response (elements present, no runtime error in `remark`)."""
@@ -238,7 +289,7 @@ class Overpass:
         for attempt in range(self.remark_retries + 1):
             self.wait_for_slot()
             try:
-                f = self.session.post(self.url, data={"data": ql})
+                f = self.session.post(self.url, data={"data": ql}, before_retry=self._before_retry)
             except HttpStatusError as err:
                 if err.status == 400:
                     raise OverpassError(
@@ -256,8 +307,13 @@ class Overpass:
                 return f
             except OverpassError as exc:
                 last = exc
+                if not re.search(r"timed out|out of memory", str(exc), re.IGNORECASE):
+                    raise  # another runtime error or drift: asking again gives the same answer
                 if attempt < self.remark_retries:
-                    self.session.clock.sleep(self.session._backoff(attempt + 2))
+                    wait = self.session._backoff(attempt + 2)
+                    if wait >= self.session.budget_left():
+                        raise
+                    self.session.clock.sleep(wait)
         assert last is not None
         raise last
 

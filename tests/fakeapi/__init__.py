@@ -10,9 +10,10 @@
         assert api.count("overpass", "/api/interpreter") == 3
 
 In pytest, the `fakeapi` fixture (tests/fakeapi/plugin.py) yields a started `FakeAPI`, and
-`fakeapi_etl` additionally points today's etl clients at it. The fault kinds are listed in `FAULTS`;
+`fakeapi_etl` additionally points the ETL at it (its `SERVICEKARTAN_*_URL` environment variables). The fault kinds are listed in `FAULTS`;
 the cases of issue 17 item 4 as rules in `tests.fakeapi.cases.CASES`. A fetch in a subprocess (kill -9,
-two at once): `python -m tests.fakeapi.etl_shim fetch …` with `plugin.shim_env(api)` in its environment.
+two at once): `python -m etl fetch …` (or the loopback-guarded `python -m tests.fakeapi.etl_shim fetch …`)
+with `plugin.fakeapi_env(api)` in its environment.
 The fake standalone: `python -m tests.fakeapi --fault kolada=hang:max_s=30`.
 Which bodies are recorded and which are built: tests/fixtures/handmade/README.md.
 """

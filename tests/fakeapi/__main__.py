@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.fault:
         source, kind, kw = parse_fault(spec)
         api.fault(source, kind, **kw)
+    signal.signal(signal.SIGTERM, lambda *_: api.stop())  # before the URLs are printed: a caller may stop us at once
     print(json.dumps({"urls": api.urls, "env": fakeapi_env(api)}), flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: api.stop())
     try:
         api.closed.wait()
     except KeyboardInterrupt:

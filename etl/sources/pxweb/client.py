@@ -6,10 +6,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pandas as pd
 
-from etl.sources.http import Fetched, FetchError, HttpStatusError, Session
+from etl.sources import endpoints
+from etl.sources.http import Fetched, FetchError, HttpStatusError, Session, SourceDown
 from etl.sources.pxweb.errors import PxWebError, ResponseShapeError, problem_error
 from etl.sources.pxweb.jsonstat import response_to_frame
 from etl.sources.pxweb.metadata import (
@@ -23,8 +25,10 @@ from etl.sources.pxweb.metadata import (
 )
 from etl.sources.pxweb.selection import Selection, count_cells, expand_selection, merge_frames, split_selection
 
-V2_BASE = "https://statistikdatabasen.scb.se/api/v2"
-V1_BASE = "https://api.scb.se/OV0104/v1/doris"
+# the real services; a run uses `endpoints.url("scb_v2"/"scb_v1")` (SERVICEKARTAN_SCB_V2_URL / _V1_URL, read at call time)
+V2_BASE = endpoints.DEFAULTS["scb_v2"]
+V1_BASE = endpoints.DEFAULTS["scb_v1"]
+MAX_SEARCH_PAGES = 20  # v2 /tables search pages followed at most (each one a request)
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,8 @@ class PxWeb:
         self,
         session: Session | None = None,
         *,
-        v2_base: str = V2_BASE,
-        v1_base: str = V1_BASE,
+        v2_base: str | None = None,
+        v1_base: str | None = None,
         lang: str = "sv",
         max_cells: int | None = None,
         use_v2: bool = True,
@@ -72,8 +76,8 @@ class PxWeb:
         self.session = session or Session(rate=DEFAULT_RATE)
         if self.session.limiter is None:
             self.session.set_rate_limit(*DEFAULT_RATE)
-        self.v2_base = v2_base.rstrip("/")
-        self.v1_base = v1_base.rstrip("/")
+        self.v2_base = (v2_base or endpoints.url("scb_v2")).rstrip("/")
+        self.v1_base = (v1_base or endpoints.url("scb_v1")).rstrip("/")
         self.lang = lang
         self.max_cells_override = max_cells
         self.use_v2 = use_v2
@@ -103,19 +107,48 @@ class PxWeb:
         self._config["v2"] = cfg
         return cfg, f
 
-    def search(self, query: str, page_size: int = 100, max_pages: int = 5) -> list[dict]:
-        """v2 table search (`/tables?query=`) -> table descriptions (id, label, paths, periods …)."""
+    def search(self, query: str, page_size: int = 100, max_pages: int = MAX_SEARCH_PAGES) -> list[dict]:
+        """v2 table search (`/tables?query=`) -> table descriptions (id, label, paths, periods …).
+
+        Follows `page.links` rel "next" (same host only, each URL once, at most `max_pages` pages); a page that
+        repeats an earlier one, or more pages than the cap, raises PxWebError instead of returning a partial list.
+        """
         out: list[dict] = []
+        url: str | None = f"{self.v2_base}/tables"
+        first = {"query": query, "lang": self.lang, "pageSize": page_size}
+        params: dict | None = {**first, "pageNumber": 1}
+        seen: set[str] = set()
+        ids_seen: set[tuple[str, ...]] = set()
+        host = urlsplit(self.v2_base).netloc
         for page in range(1, max_pages + 1):
-            f = self._get(
-                f"{self.v2_base}/tables",
-                params={"query": query, "lang": self.lang, "pageSize": page_size, "pageNumber": page},
-            )
-            out.extend(f.payload.get("tables", []))
-            info = f.payload.get("page") or {}
-            if page >= int(info.get("totalPages", 1) or 1):
-                break
-        return out
+            assert url is not None
+            f = self._get(url, params=params)
+            seen.add(f.url)
+            tables = f.payload.get("tables", []) if isinstance(f.payload, dict) else []
+            ids = tuple(str(t.get("id")) for t in tables if isinstance(t, dict))
+            if ids and ids in ids_seen:
+                raise PxWebError(f"SCB table search page {page} ({f.url}) repeats an earlier page; stopped", f.url)
+            ids_seen.add(ids)
+            out.extend(tables)
+            info = (f.payload.get("page") if isinstance(f.payload, dict) else None) or {}
+            nxt = next_link(info, f.url)
+            if nxt is None:
+                if page < int(info.get("totalPages", 1) or 1):
+                    self.events.append(
+                        f"SCB table search for {query!r}: page {page} of {info.get('totalPages')} has no next link; "
+                        "the list is incomplete"
+                    )
+                return out
+            if urlsplit(nxt).netloc != host:
+                raise PxWebError(f"SCB table search: next page {nxt} is on another host than {host}; stopped", nxt)
+            if nxt in seen:
+                raise PxWebError(f"SCB table search: next page {nxt} was already fetched (a loop); stopped", nxt)
+            # SCB's next link drops `query` (recorded scb_v2/tables.json): keep the search's own parameters
+            have = {k.lower() for k in parse_qs(urlsplit(nxt).query)}
+            url, params = nxt, {k: v for k, v in first.items() if k.lower() not in have} or None
+        raise PxWebError(
+            f"SCB table search for {query!r} has more than {max_pages} pages; stopped (narrow the query)", url or ""
+        )
 
     def table_info(self, table_id: str) -> dict:
         return self._get(f"{self.v2_base}/tables/{table_id}", table_id, params={"lang": self.lang}).payload
@@ -186,6 +219,8 @@ class PxWeb:
                 v2_error = exc if isinstance(exc, FetchError) else PxWebError(f"unexpected v2 answer: {exc!r}")
                 if not ref.v1_path:
                     raise v2_error from exc
+                if isinstance(exc, SourceDown):  # v1 is another host: give it its own chance
+                    self.session.down, self.session.failures = None, 0
                 self.events.append(f"PxWeb v2 failed for {ref.v2_id} ({v2_error}); falling back to v1 {ref.v1_path}")
         if not ref.v1_path:
             raise PxWebError(f"table reference {ref} has neither a v2 id nor a v1 path")
@@ -255,6 +290,14 @@ class Table:
         return merge_frames(
             [response_to_frame(self.query(q).payload) for q in self.plan(selection, eliminate)], self.meta
         )
+
+
+def next_link(page: dict, base: str) -> str | None:
+    """The rel "next" href of a v2 `page.links` list (absolute), None when there is none."""
+    for link in page.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            return urljoin(base, str(link["href"]))
+    return None
 
 
 def check_response(payload: Any, dq: DataQuery, url: str = "") -> pd.DataFrame:
