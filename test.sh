@@ -7,7 +7,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   echo "installing Debian's chromium for the browser tests…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import streamlit, pyproj, pytest, responses, hypothesis, playwright" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import streamlit, pyproj, pytest, responses, hypothesis, playwright, filelock" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q -r requirements-dev.txt
 fi
