@@ -114,17 +114,21 @@ left, right = st.columns([3, 2])
 with left:
     if table.empty:  # e.g. Solna: its people live in Stockholm's tätort, whose point lies in another kommun
         st.info(t("grid.no_tatort_points", lang))
-    fig = None if table.empty else ui.memo(
-        ("fig_access_map", area, year, stype, km, lang),
-        lambda: charts.village_map(
-            table,
-            "distance_km",
-            "km",
-            t("village_map", lang, s=slabel) + f", {year}",
-            lang,
-            outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
-            outlines_url=ui.geojson_url("municipality"),
-        ),
+    fig = (
+        None
+        if table.empty
+        else ui.memo(
+            ("fig_access_map", area, year, stype, km, lang),
+            lambda: charts.village_map(
+                table,
+                "distance_km",
+                "km",
+                t("village_map", lang, s=slabel) + f", {year}",
+                lang,
+                outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+                outlines_url=ui.geojson_url("municipality"),
+            ),
+        )
     )
     if fig is not None:
         st.plotly_chart(fig, key="access_map")

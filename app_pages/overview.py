@@ -30,7 +30,12 @@ c1.metric(
     help=t("grid.population_help", lang, y=head.year or "–"),
 )
 c2.metric(t("grid.in_tatort", lang, y=grid_year), fmt.number(head.in_tatort, lang), help=t("grid.split_help", lang))
-c2.caption(t("grid.share_of_grid", lang, p=fmt.percent(head.share_in, lang)))
+tat_pop, tat_year = views.indicator_value(here, area, "tatort_population")  # SCB's published tätort population
+c2.caption(
+    t("grid.share_of_grid", lang, p=fmt.percent(head.share_in, lang))
+    + " · "
+    + t("grid.official_tatort", lang, y=tat_year or "–", v=fmt.number(tat_pop, lang))
+)
 c3.metric(
     t("grid.outside_tatort", lang, y=grid_year), fmt.number(head.outside_tatort, lang), help=t("grid.split_help", lang)
 )
