@@ -123,34 +123,43 @@ with left:
     )
     st.page_link("app_pages/targets.py", label=t("page_targets", lang) + " →")
 with right:
-    # Choropleth of kommuner for any indicator and year
+    # Choropleth of kommuner: whole-population access from the grid (every kommun has it), or any indicator
+    grid_ids = [grid_views.MAP_PREFIX + s for s in PRIORITY_TYPES]
     kommun_ids = ix.ids(level="municipality")
     ind = ui.url_select(
         t("indicator", lang),
-        kommun_ids,
+        [*grid_ids, *kommun_ids],
         key="ind",
-        default="tatort_population",
-        format_func=lambda i: indicator_label(i, lang),
-    )
-    years = ix.years(ind, level="municipality")
-    year = (
-        ui.url_select(t("year", lang), years, key="mapyear", default=years[-1], parse=int, widget=st.select_slider)
-        if len(years) > 1
-        else years[-1]
+        default=grid_ids[0],
+        format_func=lambda i: grid_views.map_label(i, km, lang) if i in grid_ids else indicator_label(i, lang),
     )
     county = areas.enclosing_county(area)  # a kommun is shown among the kommuner of its län
-    values = views.kommun_values(ix.indicator(ind), ind, year, county)
+    if ind in grid_ids:
+        year, label = grid_year, grid_views.map_label(ind, km, lang)
+        values = grid_data.memo(
+            ("grid_kommun_values", ind, km, county),
+            lambda: grid_views.kommun_shares(gix.frame, county, grid_year, ind.removeprefix(grid_views.MAP_PREFIX), km),
+        )
+    else:
+        years = ix.years(ind, level="municipality")
+        year = (
+            ui.url_select(t("year", lang), years, key="mapyear", default=years[-1], parse=int, widget=st.select_slider)
+            if len(years) > 1
+            else years[-1]
+        )
+        label = indicator_label(ind, lang)
+        values = views.kommun_values(ix.indicator(ind), ind, year, county)
     codes = set(areas.kommuner_in(county, names))
     if (values["quality"] == "modelled").any():
         ui.modelled_badge()
     fig = ui.memo(
-        ("fig_kommun_map", ind, year, area, lang),
+        ("fig_kommun_map", ind, year, area, km, lang),
         lambda: charts.area_choropleth(
             values,
             ui.geojson("municipality"),
             names,
-            indicator_label(ind, lang),
-            f"{indicator_label(ind, lang)}, {year}",
+            label,
+            f"{label}, {year}",
             lang,
             codes=codes,
             highlight=area if areas.is_kommun(area) else None,
@@ -158,7 +167,7 @@ with right:
         ),
     )
     st.plotly_chart(fig, key="kommun_map")
-    ui.source_caption("indicators")
+    ui.source_caption("grid_indicators" if ind in grid_ids else "indicators")
 
 
 # Villages of the area

@@ -199,6 +199,24 @@ def by_kommun(
     return rows[cols].sort_values("pop_beyond", ascending=False, ignore_index=True)
 
 
+MAP_PREFIX = "grid_within_"  # the overview map's whole-population options: grid_within_<service type>
+
+
+def kommun_shares(
+    grid: pd.DataFrame, county: str, year: int | None, service_type: str, km: float, basis: str = BASIS_ALL
+) -> pd.DataFrame:
+    """Share of the basis within km per kommun of a län (or of Sverige), in the shape of views.kommun_values
+    (area_code, value, quality), for the kommun map."""
+    rows = by_kommun(grid, county, year, basis, service_type, km)
+    return rows.rename(columns={"share_within": "value"})[["area_code", "value", "quality"]]
+
+
+def map_label(option: str, km: float, lang: str) -> str:
+    """'Andel av alla invånare inom 10 km från dagligvarubutik (%)' for a map option grid_within_<type>."""
+    stype = option.removeprefix(MAP_PREFIX)
+    return t("grid.map_indicator", lang, n=f"{km:g}", s=service_label(stype, lang).lower())
+
+
 def tatort_point_share_within(indicators_area: pd.DataFrame, service_type: str, km: float) -> tuple[float, int | None]:
     """The tätort-point figure (village_access aggregates: tätort population on SCB's points) as a share *within*
     km, latest year: 100 − share_beyond. (NaN, None) when the threshold or type has none."""

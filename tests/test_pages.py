@@ -34,7 +34,8 @@ def test_overview_monsteras_facts():
     assert badge_labels(at) == [
         "Modellerad",
         "Modellerad",
-    ]  # access cards and service counts (each view: test_view_snapshot)
+        "Modellerad",
+    ]  # access cards, service counts, kommun map of grocery access (each view: test_view_snapshot)
     assert "Källa: SCB" in texts(at)
 
 
