@@ -16,7 +16,7 @@ ax, ix = ui.access_index(), ui.indicator_index()
 labels = {s: service_label(s, lang) for s in SERVICE_TYPE_IDS}
 years = ax.values("year")
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3 = st.columns(3)
 with c1:
     stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
 with c2:
@@ -29,8 +29,6 @@ with c3:
         default=grid_views.PAGE_BASES[0],
         format_func=lambda b: t(f"grid.basis_choice_{b}", lang),
     )
-with c4:
-    year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
 slabel = labels[stype].lower()
 
 # Whole population (1 km grid): share within the threshold, people per distance band and per kommun
@@ -78,7 +76,7 @@ with g_right:
             t("grid.cards_title", lang, n=km, y=gyear).replace(" …", ""),
             lang,
             points=points if basis == grid_views.PAGE_BASES[0] else None,
-            points_name=t("grid.tatort_points", lang, y=years[-1], v="").rstrip(": "),
+            points_name=t("grid.tatort_points_legend", lang, y=years[-1]),
         ),
     )
     st.plotly_chart(fig, key="grid_shares")
@@ -94,6 +92,13 @@ ui.table(
     lang,
     {"share_within": 1, "share_beyond": 1},
     labels={"name": "municipality"},
+    headers={
+        "population": t("grid.people_in_basis", lang),
+        "pop_within": t("grid.share_within", lang, n=km),
+        "share_within": t("grid.share_within", lang, n=km) + " (%)",
+        "pop_beyond": t("grid.people_beyond", lang, n=km),
+        "share_beyond": t("grid.people_beyond", lang, n=km) + " (%)",
+    },
     key="per_kommun",
 )
 ui.source_caption("grid_indicators")
@@ -101,6 +106,7 @@ ui.source_caption("grid_indicators")
 # Tätort points (the labelled alternative basis): villages on the map and the trend over the village years
 st.header(t("grid.tatort_points_header", lang))
 st.caption(t("grid.tatort_points_caption", lang, y0=years[0], y1=years[-1]))
+year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
 table = ui.memo(
     ("village_table", area, year, stype, km),
     lambda: views.village_table(villages, population, ax.get("year", year), area, year, stype, km),

@@ -136,6 +136,7 @@ with right:
     county = areas.enclosing_county(area)  # a kommun is shown among the kommuner of its län
     if ind in grid_ids:
         year, label = grid_year, grid_views.map_label(ind, km, lang)
+        short = t("grid.share_within", lang, n=km) + " (%)"
         values = grid_data.memo(
             ("grid_kommun_values", ind, km, county),
             lambda: grid_views.kommun_shares(gix.frame, county, grid_year, ind.removeprefix(grid_views.MAP_PREFIX), km),
@@ -147,7 +148,7 @@ with right:
             if len(years) > 1
             else years[-1]
         )
-        label = indicator_label(ind, lang)
+        label = short = indicator_label(ind, lang)
         values = views.kommun_values(ix.indicator(ind), ind, year, county)
     codes = set(areas.kommuner_in(county, names))
     if (values["quality"] == "modelled").any():
@@ -158,7 +159,7 @@ with right:
             values,
             ui.geojson("municipality"),
             names,
-            label,
+            short,
             f"{label}, {year}",
             lang,
             codes=codes,

@@ -555,7 +555,9 @@ def population_series(
             connectgaps=False,
             name=official_name,
             line={"color": "#0072B2", "width": 3},
-            marker={"size": 5},
+            marker={"size": 6},
+            hovertext=[fmt.number(v, lang) if v is not None else "" for v in official],
+            hoverinfo="x+text",
         )
     )
     if any(v is not None for v in estimate):
@@ -563,18 +565,24 @@ def population_series(
             go.Scatter(
                 x=series["year"],
                 y=estimate,
-                mode="markers+text",
+                mode="markers",
                 name=estimate_name,
                 marker={"symbol": "diamond-open", "size": 12, "color": "#D55E00", "line": {"width": 2}},
-                text=[fmt.number(v, lang) if v is not None else "" for v in estimate],
-                textposition="top center",
+                hovertext=[fmt.number(v, lang) if v is not None else "" for v in estimate],
+                hoverinfo="x+text+name",
             )
         )
     known = [v for v in official + estimate if v is not None]
     last = next(((x, v) for x, v in zip(series["year"][::-1], official[::-1], strict=True) if v is not None), None)
     if last is not None:
         fig.add_annotation(
-            x=last[0], y=last[1], text=fmt.number(last[1], lang), showarrow=False, yshift=14, font={"color": "#0072B2"}
+            x=last[0],
+            y=last[1],
+            text=f"{last[0]}: {fmt.number(last[1], lang)}",
+            showarrow=False,
+            xanchor="right",
+            yshift=16,
+            font={"color": "#0072B2"},
         )
     fig.update_xaxes(dtick=10, showgrid=False)
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee", range=[0, max(known) * 1.12] if known else None)
@@ -594,7 +602,10 @@ def share_within_bars(
     """Share (%) of the basis within a threshold per service type (modelled layers hatched); optionally the
     tätort-point figure of each type as a black tick beside its bar (the labelled alternative basis)."""
     d = shares.iloc[::-1]
-    names = [labels.get(s, s) for s in d["service_type"]]
+    # the share is written in the axis label: no text on the (hatched) bars or over the tätort-point ticks
+    names = [
+        f"{labels.get(s, s)}  {fmt.percent(v, lang)}" for s, v in zip(d["service_type"], d["share_within"], strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=d["share_within"],
@@ -602,9 +613,7 @@ def share_within_bars(
             orientation="h",
             marker_color=[SERVICE_COLORS.get(s, "#777") for s in d["service_type"]],
             marker_pattern_shape=["/" if q == "modelled" else "" for q in d["quality"]],
-            text=[fmt.percent(v, lang) for v in d["share_within"]],
-            textposition="outside",
-            cliponaxis=False,
+            hoverinfo="y",
             showlegend=False,
         )
     )
@@ -618,6 +627,6 @@ def share_within_bars(
                 marker={"symbol": "line-ns-open", "size": 18, "color": "#222", "line": {"width": 3}},
             )
         )
-    fig.update_xaxes(range=[0, 112], title="%", gridcolor="#eee")
+    fig.update_xaxes(range=[0, 105], title="%", gridcolor="#eee")
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    return base_layout(fig, title, lang, source, height=380)
+    return base_layout(fig, title, lang, source, height=380).update_layout(margin_l=30)

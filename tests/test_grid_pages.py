@@ -35,7 +35,7 @@ def test_monsteras_overview_shows_the_official_population_and_its_series():
     assert series[2019] == 13_430 and series[2024] == 13_069 and series[1950] > 0
     assert all(series[y] is None for y in (2020, 2021, 2022, 2023))  # gaps, not interpolated
     estimate = spec["data"][1]  # 2021: the Census grid's sum, its own labelled trace
-    assert "uppskattning" in estimate["name"] and "inte officiell" in estimate["name"]
+    assert estimate["name"] == "2021: uppskattning från rutnätet, ej officiell"
     est = {x: y for x, y in zip(arr(estimate["x"]), arr(estimate["y"]), strict=True) if y is not None}
     assert est == {2021: 13_249}
     body = texts(at)
