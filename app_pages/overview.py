@@ -89,7 +89,9 @@ for col, (stype, row) in zip(cols, cards.iterrows(), strict=True):
     )
     point, point_year = grid_views.tatort_point_share_within(here, stype, km)
     col.caption(
-        t("grid.tatort_points", lang, y=point_year or "–", v=fmt.percent(point, lang)),
+        t("grid.tatort_points", lang, y=point_year, v=fmt.percent(point, lang))
+        if point_year
+        else t("grid.tatort_points_none", lang),
         help=t("grid.tatort_points_help", lang),
     )
 st.caption(

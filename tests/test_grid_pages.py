@@ -85,8 +85,10 @@ def test_stockholm_suburb_has_access_figures():
     per_kommun = frame_with(at, "share_within")
     assert list(per_kommun["name"]) == ["Solna"]
     assert "Ingen tätortspunkt ligger i området" in texts(at)
-    over = metrics(run(area="0184"))
+    at = run(area="0184")
+    over = metrics(at)
     assert over["Apotek"] != "–" and over["Invånare 2024"] == f"85{NBSP}789"
+    assert "Tätortspunkter: ingen i området" in [c.value for c in at.caption]
 
 
 def test_access_basis_65plus_is_the_census_2021_grid():
