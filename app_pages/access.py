@@ -1,10 +1,11 @@
-"""Tillgänglighet / Access: distances for a service type and year, per kommun, over time, and the what-if tool."""
+"""Tillgänglighet / Access: whole-population access to a service type (1 km grid; basis: everyone, outside tätorter,\n65+) per distance band and kommun; the tätort points (villages, trend) as the labelled alternative; the what-if tool."""
 
 import streamlit as st
 
-from servicekartan import charts, fmt, ui, views
+from servicekartan import charts, fmt, grid_views, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import t
+from servicekartan.ui import grid_data
 
 lang = ui.page_header("page_access")
 area = ui.current_area()
@@ -19,61 +20,132 @@ c1, c2, c3 = st.columns(3)
 with c1:
     stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
 with c2:
-    year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
-with c3:
     km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
+with c3:
+    basis = ui.url_select(
+        t("grid.basis_label", lang),
+        grid_views.PAGE_BASES,
+        key="basis",
+        default=grid_views.PAGE_BASES[0],
+        format_func=lambda b: t(f"grid.basis_choice_{b}", lang),
+    )
 slabel = labels[stype].lower()
 
+# Whole population (1 km grid): share within the threshold, people per distance band and per kommun
+gix = grid_data.grid_index()
+gyear = gix.latest_year(basis)
+grid_rows = gix.area(area)
+who = grid_views.basis_label(basis, lang)
+all_types = grid_data.memo(
+    ("grid_shares", area, gyear, basis, km), lambda: grid_views.shares(grid_rows, gyear, basis, km)
+)
+row = all_types.set_index("service_type").reindex([stype]).iloc[0]
+st.subheader(t("grid.access_header", lang, who=who[:1].upper() + who[1:], s=slabel, y=gyear))
+if grid_views.is_modelled(row["quality"]):
+    ui.modelled_badge()
+m1, m2, m3 = st.columns(3)
+m1.metric(
+    t("grid.share_within", lang, n=km),
+    fmt.percent(row["share_within"], lang),
+    help=grid_views.layer_note(stype, row["quality"], lang),
+)
+m2.metric(t("grid.people_beyond", lang, n=km), fmt.number(row["pop_beyond"], lang))
+m3.metric(t("grid.people_in_basis", lang), fmt.number(row["population"], lang))
+st.caption(
+    grid_views.basis_text(basis, gyear, "km", lang) + " " + grid_views.layers_caption({stype: row["quality"]}, lang)
+)
+g_left, g_right = st.columns([2, 3])
+with g_left:
+    fig = grid_data.memo(
+        ("fig_grid_bands", area, gyear, basis, stype, lang),
+        lambda: charts.band_bars(
+            grid_views.bands(grid_rows, gyear, basis, stype, t("grid.no_service", lang)),
+            t("grid.bands_title", lang, who=who[:1].upper() + who[1:], s=slabel, y=gyear),
+            lang,
+            SERVICE_COLORS[stype],
+        ),
+    )
+    st.plotly_chart(fig, key="grid_bands")
+with g_right:
+    points = {s: grid_views.tatort_point_share_within(ix.area(area), s, km)[0] for s in SERVICE_TYPE_IDS}
+    fig = grid_data.memo(
+        ("fig_grid_shares", area, gyear, basis, km, lang),
+        lambda: charts.share_within_bars(
+            all_types,
+            labels,
+            t("grid.cards_title", lang, n=km, y=gyear).replace(" …", ""),
+            lang,
+            points=points if basis == grid_views.PAGE_BASES[0] else None,
+            points_name=t("grid.tatort_points_legend", lang, y=years[-1]),
+        ),
+    )
+    st.plotly_chart(fig, key="grid_shares")
+st.subheader(t("grid.per_kommun", lang, who=who[:1].upper() + who[1:], n=km, s=slabel, y=gyear))
+per_kommun = grid_data.memo(
+    ("grid_per_kommun", area, gyear, basis, stype, km),
+    lambda: grid_views.by_kommun(gix.frame, area, gyear, basis, stype, km).assign(
+        name=lambda d: d["area_code"].map(names)
+    ),
+)
+ui.table(
+    per_kommun[["name", "population", "pop_within", "share_within", "pop_beyond", "share_beyond"]],
+    lang,
+    {"share_within": 1, "share_beyond": 1},
+    labels={"name": "municipality"},
+    headers={
+        "population": t("grid.people_in_basis", lang),
+        "pop_within": t("grid.share_within", lang, n=km),
+        "share_within": t("grid.share_within", lang, n=km) + " (%)",
+        "pop_beyond": t("grid.people_beyond", lang, n=km),
+        "share_beyond": t("grid.people_beyond", lang, n=km) + " (%)",
+    },
+    key="per_kommun",
+)
+ui.source_caption("grid_indicators")
+
+# Tätort points (the labelled alternative basis): villages on the map and the trend over the village years
+st.header(t("grid.tatort_points_header", lang))
+st.caption(t("grid.tatort_points_caption", lang, y0=years[0], y1=years[-1]))
+year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
 table = ui.memo(
     ("village_table", area, year, stype, km),
     lambda: views.village_table(villages, population, ax.get("year", year), area, year, stype, km),
 )
 modelled = (table["quality"] == "modelled").any()
-st.caption(t("coverage_caveat", lang))
 if stype in ("pharmacy", "health") and ui.meta("services").get("retrieved", "").startswith("2020"):
     st.caption(t("osm_partial", lang))
 if modelled:
     ui.modelled_badge()
 left, right = st.columns([3, 2])
 with left:
-    fig = ui.memo(
-        ("fig_access_map", area, year, stype, km, lang),
-        lambda: charts.village_map(
-            table,
-            "distance_km",
-            "km",
-            t("village_map", lang, s=slabel) + f", {year}",
-            lang,
-            outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
-            outlines_url=ui.geojson_url("municipality"),
-        ),
+    if table.empty:  # e.g. Solna: its people live in Stockholm's tätort, whose point lies in another kommun
+        st.info(t("grid.no_tatort_points", lang))
+    fig = (
+        None
+        if table.empty
+        else ui.memo(
+            ("fig_access_map", area, year, stype, km, lang),
+            lambda: charts.village_map(
+                table,
+                "distance_km",
+                "km",
+                t("village_map", lang, s=slabel) + f", {year}",
+                lang,
+                outlines=charts.subset_geojson(ui.geojson("municipality"), set(table["municipality_code"])),
+                outlines_url=ui.geojson_url("municipality"),
+            ),
+        )
     )
-    st.plotly_chart(fig, key="access_map")
+    if fig is not None:
+        st.plotly_chart(fig, key="access_map")
 with right:
-    bands = ui.memo(
-        ("fig_bands", area, year, stype, lang),
-        lambda: charts.band_bars(
-            views.distance_bands(table, lang), t("bands_title", lang, s=slabel, y=year), lang, SERVICE_COLORS[stype]
-        ),
-    )
-    st.plotly_chart(bands, key="bands")
     tr = views.trend(ix.area(area), area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
-    st.plotly_chart(
-        charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"), key="trend"
-    )
+    if not tr.empty:  # an area without tätort points has no trend (said on the left)
+        st.plotly_chart(
+            charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"),
+            key="trend",
+        )
 ui.source_caption("village_access", "services", "indicators")
-
-st.subheader(t("beyond_per_kommun", lang, n=km, s=slabel, y=year))
-per_kommun = views.beyond_by_kommun(
-    ix.indicators(f"pop_beyond_{km}km_{stype}", f"share_beyond_{km}km_{stype}"), area, km, stype, year
-).assign(name=lambda d: d["area_code"].map(names))
-ui.table(
-    per_kommun[["name", "pop_beyond", "share_beyond"]],
-    lang,
-    {"share_beyond": 1},
-    labels={"name": "municipality"},
-    key="per_kommun",
-)
 
 # What-if
 st.header(t("whatif", lang))

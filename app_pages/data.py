@@ -4,21 +4,26 @@ from datetime import date
 
 import streamlit as st
 
-from servicekartan import downloads, fmt, ui
+from servicekartan import areas, catalog, downloads, fmt, ui
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import t
+from servicekartan.ui import grid_data
 
 lang = ui.page_header("page_data")
 area = ui.current_area()
 names = ui.region_names()
-frames = {name: ui.load(name) for name in downloads.DOWNLOADABLE if name != "village_access"}
-frames["village_access"] = ui.load_optional("village_access")
-available = [d for d in downloads.DOWNLOADABLE if frames.get(d) is not None]
+# Only the chosen dataset is loaded (the square-level grid has 1.9 million rows); villages and population filter.
+available = [d for d in downloads.DOWNLOADABLE if d != "village_access" or catalog.exists(d)]
 
 c1, c2 = st.columns([2, 3])
 with c1:
     ds = ui.url_select(t("dataset", lang), available, key="ds", format_func=lambda d: t(f"ds_{d}", lang))
     st.caption(f"{t('area', lang)}: {names.get(area, area)}")
+frames = {"villages": ui.load("villages"), "population": ui.load("population")}
+if ds in downloads.SQUARE_DATASETS:  # only the area's squares, from a per-kommun index
+    frames[ds] = grid_data.rows_in_area(ds, area, areas.kommuner_in(area, names))
+else:
+    frames[ds] = ui.load(ds)
 df_all = frames[ds]
 years = None
 if "year" in df_all.columns and df_all["year"].nunique() > 1:
@@ -52,40 +57,51 @@ filters = downloads.Filters(
     min_pop=minpop or None,
     max_pop=maxpop if maxpop not in (None, 2_000_000) else None,
 )
-df = downloads.apply_filters(frames, filters)
+sel = downloads.select(frames, filters)  # positions only: the full frame is built when a file is made
 meta = ui.meta(ds)
 
-st.subheader(f"{t('preview', lang)} — {fmt.number(len(df), lang)} {t('rows', lang)}")
-if (df.get("quality") == "modelled").any() if "quality" in df.columns else False:
+st.subheader(f"{t('preview', lang)} — {fmt.number(len(sel), lang)} {t('rows', lang)}")
+if sel.any_modelled():
     ui.modelled_badge()
-if df.empty:
+if not len(sel):
     st.warning(t("empty_download", lang))
     st.stop()
 PREVIEW_ROWS = 200
-if len(df) > PREVIEW_ROWS:
+if len(sel) > PREVIEW_ROWS:
     st.caption(t("preview_first", lang, n=PREVIEW_ROWS))
 st.dataframe(
     fmt.styled(
-        df.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
+        sel.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
     ),
     hide_index=True,
 )
 ui.source_caption(ds)
+if ds in downloads.SQUARE_DATASETS or ds.startswith(("grid_", "area_")):
+    st.caption(t("grid.licence_note", lang))
 
 link = ui.page_link_url()
 cite = downloads.citation(meta, filters, link, date.today().isoformat())
 b1, b2, b3, b4 = st.columns(4)
 # Files are made when clicked (callables), not on every rerun of the page.
-b1.download_button(t("download_csv", lang), lambda: downloads.to_csv(df), f"{ds}.csv", "text/csv", on_click="ignore")
+b1.download_button(
+    t("download_csv", lang), lambda: downloads.to_csv(sel.rows()), f"{ds}.csv", "text/csv", on_click="ignore"
+)
 b2.download_button(
-    t("download_xlsx", lang), lambda: downloads.to_excel(df, meta, cite), f"{ds}.xlsx", on_click="ignore"
+    t("download_xlsx", lang),
+    lambda: downloads.to_excel(sel.rows(), meta, cite),
+    f"{ds}.xlsx",
+    on_click="ignore",
+    disabled=len(sel) > downloads.EXCEL_MAX_ROWS,
+    help=t("grid.excel_too_long", lang, n=fmt.number(downloads.EXCEL_MAX_ROWS, lang))
+    if len(sel) > downloads.EXCEL_MAX_ROWS
+    else None,
 )
 b3.download_button(
-    t("download_parquet", lang), lambda: downloads.to_parquet(df, meta), f"{ds}.parquet", on_click="ignore"
+    t("download_parquet", lang), lambda: downloads.to_parquet(sel.rows(), meta), f"{ds}.parquet", on_click="ignore"
 )
 b4.download_button(
     t("download_zip", lang),
-    lambda: downloads.to_zip(df, meta, filters, cite),
+    lambda: downloads.to_zip(sel.rows(), meta, filters, cite),
     f"servicekartan_{ds}.zip",
     "application/zip",
     on_click="ignore",

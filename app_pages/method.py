@@ -6,6 +6,7 @@ import streamlit as st
 from servicekartan import catalog, datasets, method_text, ui, views
 from servicekartan.definitions import SERVICE_TYPES
 from servicekartan.i18n import LANG_NAMES, LANGS, service_label, t
+from servicekartan.ui import grid_data
 
 lang = ui.page_header("page_method")
 
@@ -37,7 +38,7 @@ st.markdown(method_text.sources(lang))
 
 st.header(t("freshness", lang))
 names = [n for n in datasets.SHOWN if catalog.exists(n)]
-table = views.data_freshness({n: ui.meta(n) for n in names}, {n: len(ui.load(n)) for n in names})
+table = views.data_freshness({n: ui.meta(n) for n in names}, {n: grid_data.row_count(n) for n in names})
 st.dataframe(table, hide_index=True)
 status = ui.fetch_status()
 if status is not None:

@@ -542,3 +542,95 @@ def sensitivity_heatmap(table: pd.DataFrame, title: str, lang: str) -> go.Figure
     fig.update_xaxes(title=t("chart.interest_rate", lang))
     fig.update_yaxes(title=t("chart.years", lang))
     return base_layout(fig, title, lang, height=360)
+
+
+def population_series(
+    series: pd.DataFrame, official_name: str, estimate_name: str, title: str, lang: str, source: str = ""
+) -> go.Figure:
+    """An area's population over the years: the official counts as a line that breaks where a year is missing
+    (None, `connectgaps=False`: never interpolated) and the grid estimate as separate hollow markers."""
+    official = [None if v is None or v != v else float(v) for v in series["official"]]
+    estimate = [None if v is None or v != v else float(v) for v in series["estimate"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=series["year"],
+            y=official,
+            mode="lines+markers",
+            connectgaps=False,
+            name=official_name,
+            line={"color": "#0072B2", "width": 3},
+            marker={"size": 6},
+            hovertext=[fmt.number(v, lang) if v is not None else "" for v in official],
+            hoverinfo="x+text",
+        )
+    )
+    if any(v is not None for v in estimate):
+        fig.add_trace(
+            go.Scatter(
+                x=series["year"],
+                y=estimate,
+                mode="markers",
+                name=estimate_name,
+                marker={"symbol": "diamond-open", "size": 12, "color": "#D55E00", "line": {"width": 2}},
+                hovertext=[fmt.number(v, lang) if v is not None else "" for v in estimate],
+                hoverinfo="x+text+name",
+            )
+        )
+    known = [v for v in official + estimate if v is not None]
+    last = next(((x, v) for x, v in zip(series["year"][::-1], official[::-1], strict=True) if v is not None), None)
+    if last is not None:
+        fig.add_annotation(
+            x=last[0],
+            y=last[1],
+            text=f"{last[0]}: {fmt.number(last[1], lang)}",
+            showarrow=False,
+            xanchor="right",
+            yshift=16,
+            font={"color": "#0072B2"},
+        )
+    fig.update_xaxes(dtick=10, showgrid=False)
+    fig.update_yaxes(rangemode="tozero", gridcolor="#eee", range=[0, max(known) * 1.12] if known else None)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15}, showlegend=True)
+    return base_layout(fig, title, lang, source, height=360)
+
+
+def share_within_bars(
+    shares: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    lang: str,
+    points: dict[str, float] | None = None,
+    points_name: str = "",
+    source: str = "",
+) -> go.Figure:
+    """Share (%) of the basis within a threshold per service type (modelled layers hatched); optionally the
+    tätort-point figure of each type as a black tick beside its bar (the labelled alternative basis)."""
+    d = shares.iloc[::-1]
+    # the share is written in the axis label: no text on the (hatched) bars or over the tätort-point ticks
+    names = [
+        f"{labels.get(s, s)}  {fmt.percent(v, lang)}" for s, v in zip(d["service_type"], d["share_within"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=d["share_within"],
+            y=names,
+            orientation="h",
+            marker_color=[SERVICE_COLORS.get(s, "#777") for s in d["service_type"]],
+            marker_pattern_shape=["/" if q == "modelled" else "" for q in d["quality"]],
+            hoverinfo="y",
+            showlegend=False,
+        )
+    )
+    if points:
+        fig.add_trace(
+            go.Scatter(
+                x=[points.get(s) for s in d["service_type"]],
+                y=names,
+                mode="markers",
+                name=points_name,
+                marker={"symbol": "line-ns-open", "size": 18, "color": "#222", "line": {"width": 3}},
+            )
+        )
+    fig.update_xaxes(range=[0, 105], title="%", gridcolor="#eee")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return base_layout(fig, title, lang, source, height=380).update_layout(margin_l=30)

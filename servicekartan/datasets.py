@@ -16,6 +16,7 @@ import pyarrow as pa
 _str = pa.string()
 _f64 = pa.float64()
 _i64 = pa.int64()
+_bool = pa.bool_()
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,39 @@ COLUMNS: dict[str, Column] = {
     "method": Column(_str, "How road_km and minutes were obtained: network, estimate or unreachable"),
     "quality": Column(_str, "observed (from a source) or modelled (estimated by Servicekartan's stated rule)"),
     "source": Column(_str, "Source of the row"),
+    # 1 km population grid and whole-population access (servicekartan.grid)
+    "cell_id": Column(
+        _str,
+        "1 km square id naming its grid: SCB1km_E{e}N{n} (SCB, SWEREF 99 TM) or EU1km_E{e}N{n} (Eurostat, "
+        "EPSG:3035); e, n = lower-left corner in km",
+    ),
+    "grid": Column(_str, "The grid of the square: SCB1km (SCB, EPSG:3006) or EU1km (Eurostat, EPSG:3035)"),
+    "population_0_14": Column(_f64, "Inhabitants aged 0-14 (Census 2021 squares only, else empty)", "persons"),
+    "population_15_64": Column(_f64, "Inhabitants aged 15-64 (Census 2021 squares only, else empty)", "persons"),
+    "population_65plus": Column(_f64, "Inhabitants aged 65 or more (Census 2021 squares only, else empty)", "persons"),
+    "in_kommun_polygon": Column(
+        _bool, "True when the square's centre lies in a kommun polygon (False: kommun of the nearest polygon vertex)"
+    ),
+    "in_tatort": Column(
+        _bool, "In a tätort under the population-matched model (servicekartan.grid.TATORT_MODEL; a model, not SCB's)"
+    ),
+    "tatort_code": Column(_str, "SCB code of the tätort the square belongs to under that model (empty: outside)"),
+    "in_tatort_circle": Column(
+        _bool, "In a tätort under the circle model (land-area circle around SCB's point + half a square); comparison"
+    ),
+    "basis": Column(
+        _str,
+        "Which people are counted: all (everyone), in_tatort, outside_tatort (tätort model of the grid), "
+        "age_65plus (Census 2021 squares only)",
+    ),
+    "threshold": Column(_f64, "Threshold of the row, in `unit` (km straight line or minutes)"),
+    "pop_within": Column(_f64, "People of the basis within (<=) the threshold (sum of squares)", "persons"),
+    "pop_beyond": Column(
+        _f64, "People of the basis beyond (>) the threshold or with no service of the type (sum of squares)", "persons"
+    ),
+    "share_within": Column(_f64, "pop_within / population", "%"),
+    "share_beyond": Column(_f64, "pop_beyond / population", "%"),
+    "population_source": Column(_str, "The population grid the row is summed from (which source, which year)"),
     # indicators
     "indicator_id": Column(_str, "Indicator id (see the method page)"),
     "value": Column(_f64, "Indicator value (see unit)"),
@@ -232,6 +266,113 @@ DATASETS: dict[str, DatasetSpec] = {
             ("servicepoint_id",),
             "Servicepunkt register",
             "Public facts; register compiled by Servicekartan (CC0)",
+        ),
+        DatasetSpec(
+            "grid_population",
+            (
+                "cell_id",
+                "year",
+                "grid",
+                "x",
+                "y",
+                "population",
+                "population_0_14",
+                "population_15_64",
+                "population_65plus",
+                "municipality_code",
+                "county_code",
+                "in_kommun_polygon",
+                "in_tatort",
+                "tatort_code",
+                "in_tatort_circle",
+                "source",
+                "quality",
+            ),
+            ("cell_id", "year"),
+            "Populated 1 km squares in Sweden per year: SCB 2024; Eurostat Census 2021 (with age bands); "
+            "Eurostat GEOSTAT 2006, 2011, 2018 (2018 modelled by its producer)",
+            "CC0 1.0 (SCB 2024); Eurostat reuse policy with attribution (Census 2021, GEOSTAT)",
+            docs={
+                "x": "Easting of the square's centre, SWEREF 99 TM (EPSG:3006)",
+                "y": "Northing of the square's centre, SWEREF 99 TM (EPSG:3006)",
+                "population": "Inhabitants of the square (SCB 2024: registered 31 December; Census: 1 January 2021)",
+                "municipality_code": "Kommun of the square's centre (SCB 2024: the file's code)",
+                "county_code": "Län of the square (first two digits of the kommun code)",
+                "source": "The grid the row comes from (one source per year)",
+                "quality": "observed, or modelled (GEOSTAT 2018, modelled by its producer)",
+            },
+        ),
+        DatasetSpec(
+            "area_population",
+            ("area_code", "year", "level", "population", "source", "quality", "method"),
+            ("area_code", "year"),
+            "Population per kommun, län and Sverige 1950-2024: official (SCB; 2024 Kolada N01951), 2021 a "
+            "labelled grid estimate, 2020/2022/2023 missing (never interpolated)",
+            "CC0 1.0 (SCB); CC BY 4.0 (Kolada); Eurostat reuse policy (2021 grid estimate)",
+            docs={
+                "area_code": "Area code: 00 Sverige, 2-digit län, 4-digit kommun",
+                "level": "country, county or municipality",
+                "population": "Inhabitants 31 December (empty when missing, never 0 or interpolated)",
+                "quality": "official (SCB/Kolada), grid_estimate (sum of Census 2021 squares) or missing",
+                "method": "How the figure was obtained (official count, sum of kommuner, sum of squares)",
+            },
+        ),
+        DatasetSpec(
+            "grid_access",
+            (
+                "cell_id",
+                "year",
+                "service_type",
+                "municipality_code",
+                "nearest_service_id",
+                "distance_km",
+                "road_km",
+                "minutes",
+                "method",
+                "quality",
+            ),
+            ("cell_id", "year", "service_type"),
+            "Nearest service of each type per populated 1 km square (grid years 2021 and 2024)",
+            "ODbL 1.0 (derived from OpenStreetMap rows); CC0 (SCB grid, modelled rows); Eurostat reuse policy",
+            docs={
+                "municipality_code": "Kommun of the square (as in grid_population)",
+                "distance_km": "Straight-line distance from the square's centre to the nearest service, SWEREF 99 TM, "
+                "rounded up to the metre",
+                "method": "estimate, network, unreachable or no_service (no service of the type exists)",
+                "quality": "Quality of the service layer of the type: observed (OpenStreetMap, register) or modelled "
+                "(Servicekartan's tätort rule)",
+            },
+        ),
+        DatasetSpec(
+            "grid_indicators",
+            (
+                "area_code",
+                "level",
+                "year",
+                "service_type",
+                "basis",
+                "threshold",
+                "unit",
+                "population",
+                "pop_within",
+                "pop_beyond",
+                "share_within",
+                "share_beyond",
+                "quality",
+                "population_source",
+            ),
+            ("area_code", "year", "service_type", "basis", "threshold", "unit"),
+            "Whole-population access per area: people and share within/beyond each threshold, per service type "
+            "and basis (sums of 1 km squares)",
+            "as grid_population and grid_access (SCB CC0, Eurostat, ODbL for OpenStreetMap-derived rows)",
+            docs={
+                "area_code": "Area code: 00 Sverige, 2-digit län, 4-digit kommun",
+                "level": "country, county or municipality",
+                "year": "Grid year (2024 SCB; 2021 Census)",
+                "unit": "km (straight line from the square's centre) or min (road estimate or network)",
+                "population": "People of the basis in the area (sum of squares; a grid estimate, not official)",
+                "quality": "Quality of the service layer of the type: observed or modelled",
+            },
         ),
         DatasetSpec(
             "data_status",

@@ -7,17 +7,33 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from servicekartan import areas
-from servicekartan.datasets import COLUMNS
+from servicekartan.datasets import COLUMNS, DATASETS, column_doc
 from servicekartan.definitions import COUNTRY_CODE
 from servicekartan.views import area_mask, latest_population
 
 # Datasets offered for download, in menu order.
-DOWNLOADABLE: tuple[str, ...] = ("villages", "village_access", "indicators", "services", "population", "regions")
+DOWNLOADABLE: tuple[str, ...] = (
+    "villages",
+    "village_access",
+    "indicators",
+    "area_population",
+    "grid_indicators",
+    "grid_population",
+    "grid_access",
+    "services",
+    "population",
+    "regions",
+)
+# Square-level grid datasets (up to 1.9 million rows): the page hands apply_filters only the area's rows.
+SQUARE_DATASETS: tuple[str, ...] = ("grid_population", "grid_access")
+# Excel workbooks are written cell by cell (and hold at most 1,048,576 rows): larger selections are CSV/Parquet.
+EXCEL_MAX_ROWS = 100_000
 
 # Column -> (description, unit) for the README of every download, read from the dataset descriptions.
 COLUMN_DOCS: dict[str, tuple[str, str]] = {c: (col.description, col.unit) for c, col in COLUMNS.items()}
@@ -28,6 +44,16 @@ DEFINITIONS = """\
 - Distances: straight line between SCB's tätort point and the service point in SWEREF 99 TM.
 - A service counts in year Y when opened <= Y < closed (empty = open-ended).
 - quality = modelled marks estimates; they are not observations. Missing values are empty, never 0.
+- 1 km squares (grid_population, grid_access): SCB's grid 2024 (SWEREF 99 TM) and Eurostat's Census 2021 /
+  GEOSTAT grids (EPSG:3035); a cell id names its grid. A square belongs to the kommun of its centre.
+- In/outside a tätort (in_tatort, basis in_tatort/outside_tatort) is a model (SCB's tätort boundaries are not
+  in the data), validated per kommun against Kolada's tätortsgrad (N00954).
+- grid_indicators: people of a basis (all, in_tatort, outside_tatort, age_65plus = Census 2021 only) within
+  (<=) or beyond (>) a threshold; sums of squares, i.e. grid estimates, not official totals.
+- area_population: quality official (SCB, Kolada), grid_estimate (2021, sum of squares) or missing (empty,
+  never interpolated).
+- Distances to a modelled service layer (quality = modelled: one point per tätort above a size) are upper
+  bounds, so shares within a distance are lower bounds.
 """
 
 
@@ -60,33 +86,69 @@ def _village_population(frames: dict[str, pd.DataFrame]) -> pd.Series:
     return latest_population(frames["population"])
 
 
+@dataclass
+class Selection:
+    """The rows a filter selects, as positions into a frame: counted and previewed at once, built into a
+    frame only when a file is made (a national `grid_access` selection is a million rows)."""
+
+    frame: pd.DataFrame
+    positions: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def head(self, n: int) -> pd.DataFrame:
+        return self.frame.take(self.positions[:n]).reset_index(drop=True)
+
+    def rows(self) -> pd.DataFrame:
+        if len(self.positions) == len(self.frame):
+            return self.frame.reset_index(drop=True)
+        return self.frame.take(self.positions).reset_index(drop=True)
+
+    def any_modelled(self) -> bool:
+        if "quality" not in self.frame.columns:
+            return False
+        return bool((self.frame["quality"] == "modelled").to_numpy(bool)[self.positions].any())
+
+
 def apply_filters(frames: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:
     """The chosen dataset filtered by area, years, service types and village size."""
+    return select(frames, f).rows()
+
+
+def select(frames: dict[str, pd.DataFrame], f: Filters) -> Selection:
+    """The rows of the chosen dataset that the filters keep (area, years, service types, village size).
+
+    One boolean array over the rows, no intermediate frames: a boolean Series mask per step over the
+    1.9 million rows of `grid_access` cost most of a second, the array a few milliseconds."""
     df = frames[f.dataset]
     villages = frames["villages"]
     if f.dataset == "villages":
         df = df.assign(population=df["village_id"].map(_village_population(frames)))
+    keep = np.ones(len(df), bool)
     # area
     if f.area != COUNTRY_CODE:
         if "municipality_code" in df.columns:
-            df = df[area_mask(df, f.area)]
+            keep &= area_mask(df, f.area).to_numpy(bool)
         elif "village_id" in df.columns:
             ids = villages.loc[area_mask(villages, f.area), "village_id"]
-            df = df[df["village_id"].isin(ids)]
+            keep &= df["village_id"].isin(ids).to_numpy(bool)
         elif f.dataset == "regions":
-            df = df[areas.in_area(df["code"], f.area) | (df["code"] == COUNTRY_CODE)]
+            keep &= (areas.in_area(df["code"], f.area) | (df["code"] == COUNTRY_CODE)).to_numpy(bool)
         elif "area_code" in df.columns:
             ids = set(villages.loc[area_mask(villages, f.area), "village_id"])
-            df = df[areas.in_area(df["area_code"], f.area) | df["area_code"].isin(ids)]
+            codes = df["area_code"].astype(str)
+            keep &= (areas.in_area(codes, f.area) | codes.isin(ids)).to_numpy(bool)
     # years
     if f.years and "year" in df.columns:
-        df = df[(df["year"] >= f.years[0]) & (df["year"] <= f.years[1])]
+        y = df["year"].to_numpy()
+        keep &= (y >= f.years[0]) & (y <= f.years[1])
     # service types
     if f.service_types:
         if "service_type" in df.columns:
-            df = df[df["service_type"].isin(f.service_types)]
+            keep &= df["service_type"].isin(f.service_types).to_numpy(bool)
         elif "indicator_id" in df.columns:
-            df = df[df["indicator_id"].str.endswith(tuple("_" + s for s in f.service_types))]
+            keep &= df["indicator_id"].str.endswith(tuple("_" + s for s in f.service_types)).to_numpy(bool)
     # village size
     if f.min_pop is not None or f.max_pop is not None:
         pop = _village_population(frames)
@@ -95,8 +157,8 @@ def apply_filters(frames: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:
             p = df[key].map(pop)
             lo = f.min_pop if f.min_pop is not None else -1
             hi = f.max_pop if f.max_pop is not None else float("inf")
-            df = df[(p >= lo) & (p <= hi)]
-    return df.reset_index(drop=True)
+            keep &= ((p >= lo) & (p <= hi)).to_numpy(bool)
+    return Selection(df, np.flatnonzero(keep))
 
 
 def citation(meta: dict, f: Filters, link: str, retrieved_on: str) -> str:
@@ -127,7 +189,7 @@ def readme(df: pd.DataFrame, meta: dict, f: Filters, cite: str) -> str:
         "|---|---|---|",
     ]
     for c in df.columns:
-        desc, unit = COLUMN_DOCS.get(c, ("", ""))
+        desc, unit = column_doc(c, f.dataset) if f.dataset in DATASETS else COLUMN_DOCS.get(c, ("", ""))
         lines.append(f"| {c} | {desc} | {unit} |")
     lines += ["", "## Definitions", DEFINITIONS, "## Citation", cite, ""]
     return "\n".join(lines)
@@ -138,13 +200,29 @@ Data licences
 - SCB (Statistics Sweden): CC0 1.0 — "Källa: SCB".
 - OpenStreetMap: Open Database License (ODbL) 1.0 — "© OpenStreetMap contributors".
   Derived databases must be shared under the ODbL: https://opendatacommons.org/licenses/odbl/
+- Eurostat (Census 2021 and GEOSTAT 1 km population grids): Eurostat's reuse policy, free reuse with
+  attribution — "Källa: Eurostat".
 - Kolada (RKA): CC BY 4.0 — "Källa: Kolada".
 - PTS broadband figures: public facts, cite "Källa: PTS".
 - Modelled rows (quality = modelled) are Servicekartan's estimates from SCB data (CC0).
+- Access figures (village_access, grid_access, grid_indicators, indicators) derived from OpenStreetMap rows
+  (quality = observed, service types pharmacy and health) are a derived database under the ODbL:
+  "© OpenStreetMap contributors"; those from the modelled layer are Servicekartan's estimate (CC0).
 """
 
 
-COUNT_COLUMNS = ("population", "year", "opened", "closed", "pop_beyond", "tatort_count")
+COUNT_COLUMNS = (
+    "population",
+    "year",
+    "opened",
+    "closed",
+    "pop_beyond",
+    "pop_within",
+    "tatort_count",
+    "population_0_14",
+    "population_15_64",
+    "population_65plus",
+)
 
 
 def tidy(df: pd.DataFrame) -> pd.DataFrame:

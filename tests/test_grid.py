@@ -248,3 +248,16 @@ def test_rounding_up_keeps_every_whole_threshold():
     stored = grid.round_up(exact, 0.001)
     for t in (1, 2, 5, 10):
         assert np.array_equal(stored <= t, exact <= t)
+
+
+def test_grid_datasets_are_described_once_and_access_rows_carry_the_kommun(g):
+    from servicekartan import datasets
+
+    for mod in (grid_population, area_population, grid_access, grid_indicators):
+        spec = datasets.DATASETS[mod.NAME]
+        assert spec.schema == mod.SCHEMA and spec.key == mod.KEY and catalog.SCHEMAS[mod.NAME] == spec.schema
+        for col in spec.columns:
+            assert spec.doc(col)[0], f"{mod.NAME}.{col} has no description"
+    ga, gp = g["grid_access"], g["grid_population"]
+    kommun = gp[gp["year"].isin(grid_access.ACCESS_GRID_YEARS)].set_index("cell_id")["municipality_code"]
+    assert ga["municipality_code"].to_numpy(object).tolist() == ga["cell_id"].map(kommun).to_numpy(object).tolist()

@@ -20,10 +20,12 @@ def test_overview_monsteras_facts():
     assert at.title[0].value == "Översikt"
     assert at.subheader[0].value == "Mönsterås"
     m = metrics(at)
-    assert m["Invånare i tätorter (2020)"] == f"10{NBSP}013"
+    assert m["Invånare 2024"] == f"13{NBSP}069"  # official (Kolada N01951); the grid's own sum is 13 166
+    assert m["I tätorter, 2024 (modell)"] == f"10{NBSP}089"  # modelled from the grid ...
+    assert f"SCB:s tätortsstatistik 2020: 10{NBSP}013" in texts(at)  # ... beside SCB's published tätort population
     assert m["Antal tätorter"] == "5"
     specs = chart_specs(at)
-    bars = specs[0]["data"][0]
+    bars = next(s for s in specs if s["layout"]["title"]["text"].startswith("Servicepunkter per typ"))["data"][0]
     counts = dict(zip(arr(bars["y"]), arr(bars["x"]), strict=True))
     assert counts["Apotek"] == 1  # one OSM pharmacy in Mönsterås kommun (2020)
     assert counts["Dagligvarubutik *"] == 4  # modelled: the four tätorter of ≥500 (Oknö, 377, has none)
@@ -32,18 +34,19 @@ def test_overview_monsteras_facts():
     assert badge_labels(at) == [
         "Modellerad",
         "Modellerad",
-    ]  # access cards and service counts (each view: test_view_snapshot)
+        "Modellerad",
+    ]  # access cards, service counts, kommun map of grocery access (each view: test_view_snapshot)
     assert "Källa: SCB" in texts(at)
 
 
 def test_overview_map_covers_the_county_of_the_kommun():
     at = run(area="0861", ind="tatort_population")
-    specs = chart_specs(at)
-    choro = [tr for tr in specs[1]["data"] if tr["type"] == "choroplethmap" and tr.get("z")]
+    specs = [s for s in chart_specs(at) if any(tr["type"] == "choroplethmap" for tr in s["data"])]
+    choro = [tr for tr in specs[0]["data"] if tr["type"] == "choroplethmap" and tr.get("z")]
     locations = set(arr(choro[0]["locations"]))
     assert "0861" in locations and all(c.startswith("08") for c in locations)
     assert len(locations) == 12  # Kalmar län has 12 kommuner
-    assert specs[1]["layout"]["map"]["style"] == "white-bg"  # no internet tiles needed
+    assert specs[0]["layout"]["map"]["style"] == "white-bg"  # no internet tiles needed
 
 
 def test_unknown_area_warns_and_falls_back_to_sweden():
@@ -61,7 +64,7 @@ def test_hostile_area_is_inert():
 def test_english_switch():
     at = run(area="0861", lang="en")
     assert at.title[0].value == "Overview"
-    assert "Population in tätorter (2020)" in metrics(at)
+    assert {"Population 2024", "In tätorter, 2024 (model)", "Outside tätorter, 2024 (model)"} <= set(metrics(at))
 
 
 def test_village_profile_fliseryd():

@@ -58,16 +58,21 @@ def test_snapshot_records_the_facts_users_see(data_env) -> None:
     """The recording is not empty noise: Mönsterås overview carries its tätort population, badges and sources."""
     snap = json.loads(fixture_path(Case("overview", "0861", "sv")).read_text(encoding="utf-8"))
     metrics = {e["label"]: e["body"] for e in snap["elements"] if e["el"] == "metric"}
-    assert metrics["Invånare i tätorter (2020)"] == "10\u00a0013"
+    assert metrics["Invånare 2024"] == "13\u00a0069"  # official (Kolada N01951)
+    assert metrics["Utanför tätorter, 2024 (modell)"] == "3\u00a0077"  # modelled from the 1 km grid
     assert metrics["Antal tätorter"] == "5"
     bodies = [e.get("body", "") for e in snap["elements"]]
     assert any(b.startswith("Källa: SCB") for b in bodies)
     charts = [e["figure"] for e in snap["elements"] if e["el"] == "plotly_chart"]
-    bars = charts[0]["data"][0]
+    bars = charts[1]["data"][0]  # charts[0] is the population series
     assert dict(zip(bars["y"], bars["x"], strict=True))["Apotek"] == 1
     badge = ":orange-badge[:material/model_training: Modellerad]"
-    # The default map shows tätort population (observed): the access cards and the counts carry the badge.
-    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == ["main", "main/row/col0"]
+    # The default map shows whole-population grocery access (modelled layer): cards, counts and map carry the badge.
+    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == [
+        "main",
+        "main/row/col0",
+        "main/row/col1",
+    ]
     # A modelled indicator on the map adds the third badge call, over the map column.
     snap = json.loads(
         fixture_path(Case("overview", "0861", "sv", (("ind", "share_beyond_10km_grocery"),))).read_text(

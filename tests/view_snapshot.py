@@ -43,6 +43,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
+from etl import seed_population
 from tests.apptest_helpers import PAGES, REPO, arr, clear_caches, run_view, walk
 
 AREAS = ("00", "08", "0861")  # Sverige, Kalmar län, Mönsterås
@@ -110,8 +111,11 @@ def fixture_path(case: Case, directory: Path = FIXTURE_DIR) -> Path:
 
 
 def _today_strings() -> set[str]:
+    """Today's date, and the seed population grid's retrieval date (etl.seed_population.RETRIEVED): recorded on the
+    day the grid was copied in, the two coincide, so the grid's date is always normalised too (else tomorrow's run
+    would differ from today's recording)."""
     now = dt.datetime.now(dt.UTC)
-    return {now.date().isoformat(), dt.date.today().isoformat()}
+    return {now.date().isoformat(), dt.date.today().isoformat(), seed_population.RETRIEVED}
 
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from etl import seed_population as sp
 from servicekartan.catalog import Dataset, DatasetError, Provenance
+from servicekartan.datasets import DATASETS
 from servicekartan.definitions import COUNTRY_CODE
 
 NAME = "area_population"
@@ -36,19 +37,9 @@ METHOD_SUM = "sum of the official kommun counts"
 METHOD_GRID = "sum of the 1 km squares whose centre lies in the area (grid estimate, not official)"
 METHOD_MISSING = "not in the embedded snapshot (fetch Kolada N01951); not interpolated"
 
-_s, _f, _i = pa.string(), pa.float64(), pa.int64()
-SCHEMA = pa.schema(
-    [
-        ("area_code", _s),
-        ("year", _i),
-        ("level", _s),  # country / county / municipality
-        ("population", _f),  # null when missing
-        ("source", _s),
-        ("quality", _s),  # official / grid_estimate / missing
-        ("method", _s),
-    ]
-)
-KEY: tuple[str, ...] = ("area_code", "year")
+# Columns, types and key: the one description in servicekartan.datasets.
+SCHEMA: pa.Schema = DATASETS[NAME].schema
+KEY: tuple[str, ...] = DATASETS[NAME].key
 
 
 def _levels(kommun: pd.DataFrame, source: str, quality: str, method_kommun: str, method_sum: str) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 For every populated square of the grid years with access figures (SCB 2024; Census 2021, which carries
 the 65+ band) and every service type: the nearest service active in that year, straight line, road
 estimate (or network) and minutes, by the same engine as `village_access` (servicekartan.access).
+Each row carries the square's kommun, so a download or a page filters it by area without a join.
 """
 
 from __future__ import annotations
@@ -12,29 +13,20 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
+from etl import seed_population as sp
+from etl.datasets import Inputs
 from servicekartan import access, grid, roadgraph
 from servicekartan.catalog import Dataset, Provenance
+from servicekartan.datasets import DATASETS
 
 NAME = "grid_access"
 INPUTS: tuple[str, ...] = ("grid_population", "services")
 
 ACCESS_GRID_YEARS: tuple[int, ...] = (2021, 2024)
 
-_s, _f, _i = pa.string(), pa.float64(), pa.int64()
-SCHEMA = pa.schema(
-    [
-        ("cell_id", _s),
-        ("year", _i),
-        ("service_type", _s),
-        ("nearest_service_id", _s),
-        ("distance_km", _f),  # straight line, SWEREF 99 TM
-        ("road_km", _f),  # estimate (x circuity) or network
-        ("minutes", _f),
-        ("method", _s),  # estimate / network / unreachable / no_service
-        ("quality", _s),  # of the service layer of the type: observed / modelled
-    ]
-)
-KEY: tuple[str, ...] = ("cell_id", "year", "service_type")
+# Columns, types and key: the one description in servicekartan.datasets.
+SCHEMA: pa.Schema = DATASETS[NAME].schema
+KEY: tuple[str, ...] = DATASETS[NAME].key
 
 
 def transform(
@@ -44,7 +36,9 @@ def transform(
     for year in ACCESS_GRID_YEARS:
         cells = grid_population[grid_population["year"] == year]
         if len(cells):
-            parts.append(grid.grid_access(cells, services, year, graph=graph))
+            out = grid.grid_access(cells, services, year, graph=graph)
+            kommun = pd.Series(cells["municipality_code"].to_numpy(object), index=cells["cell_id"].to_numpy(object))
+            parts.append(out.assign(municipality_code=out["cell_id"].map(kommun)))  # for filtering by area
     df = pd.concat(parts, ignore_index=True)
     return df[SCHEMA.names]
 
@@ -68,7 +62,7 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         attribution="Källa: SCB; Källa: Eurostat; © OpenStreetMap contributors",
         origin="data/processed/grid_population.parquet; data/processed/services.parquet"
         + ("; data/raw/roads/" if graph is not None else ""),
-        retrieved="",
+        retrieved=f"{sp.RETRIEVED} (grids); {Inputs.provenance_of(inputs, 'services').retrieved} (services)",
         method="Per populated 1 km square (centre): " + access.method_text(),
         quality="mixed",
         extra={

@@ -2,7 +2,7 @@
 
 For Sverige, every län and every kommun, each service type and each threshold (km straight line:
 servicekartan.grid.GRID_THRESHOLDS_KM; minutes: GRID_THRESHOLDS_MIN), for the whole population, people in
-and outside tätorter (circle model) and people 65+ (Census 2021 squares only). Every row states its basis:
+and outside tätorter (population-matched model, grid.TATORT_MODEL) and people 65+ (Census 2021 squares only). Every row states its basis:
 `basis` (which people), `year` and `population_source` (which grid), `quality` (of the service layer).
 These are sums of squares (grid estimates); the official area totals are in `area_population`.
 """
@@ -15,32 +15,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from etl.datasets import Inputs
 from servicekartan import grid
 from servicekartan.catalog import Dataset, Provenance
+from servicekartan.datasets import DATASETS
 
 NAME = "grid_indicators"
 INPUTS: tuple[str, ...] = ("grid_population", "grid_access")
 
-_s, _f, _i = pa.string(), pa.float64(), pa.int64()
-SCHEMA = pa.schema(
-    [
-        ("area_code", _s),
-        ("level", _s),  # country / county / municipality
-        ("year", _i),
-        ("service_type", _s),
-        ("basis", _s),  # all / in_tatort / outside_tatort / age_65plus
-        ("threshold", _f),
-        ("unit", _s),  # km (straight line) / min (road estimate or network)
-        ("population", _f),  # people of the basis in the area (sum of squares)
-        ("pop_within", _f),  # distance <= threshold
-        ("pop_beyond", _f),  # distance > threshold or no service
-        ("share_within", _f),  # %
-        ("share_beyond", _f),  # %
-        ("quality", _s),  # service layer of the type: observed / modelled
-        ("population_source", _s),  # the grid, e.g. "SCB 1 km grid 2024 (registered population 31 Dec)"
-    ]
-)
-KEY: tuple[str, ...] = ("area_code", "year", "service_type", "basis", "threshold", "unit")
+# Columns, types and key: the one description in servicekartan.datasets.
+SCHEMA: pa.Schema = DATASETS[NAME].schema
+KEY: tuple[str, ...] = DATASETS[NAME].key
 
 
 def weights(cells: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -75,9 +60,9 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         licence="as the inputs: CC0 (SCB grid 2024), Eurostat reuse policy (Census 2021 grid), ODbL 1.0 (OSM rows)",
         attribution="Källa: SCB; Källa: Eurostat; © OpenStreetMap contributors",
         origin="data/processed/grid_population.parquet; data/processed/grid_access.parquet",
-        retrieved="",
+        retrieved=Inputs.provenance_of(inputs, "grid_access").retrieved,
         method=(
-            "People per basis (all; in/outside tätort by the circle model; 65+ from the Census 2021 grid) summed over "
+            "People per basis (all; in/outside tätort by the population-matched model below; 65+ from the Census 2021 grid) summed over "
             "the squares of each kommun, län and Sverige within (<=) and beyond (>) each threshold: km = straight "
             "line from the square's centre, min = minutes (road estimate or network); no service of the type = "
             "beyond. Sums of squares: grid estimates, not official totals. " + grid.TATORT_MODEL

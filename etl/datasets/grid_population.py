@@ -19,6 +19,7 @@ import pyarrow as pa
 from etl import seed_population as sp
 from servicekartan import grid
 from servicekartan.catalog import Dataset, DatasetError, Provenance
+from servicekartan.datasets import DATASETS
 from servicekartan.definitions import QUALITY_MODELLED, QUALITY_OBSERVED
 from servicekartan.indicators import village_population
 
@@ -33,29 +34,9 @@ SOURCE_SCB_2024 = "SCB 1 km grid 2024 (registered population 31 Dec)"
 SOURCE_CENSUS_2021 = "Eurostat Census 2021 1 km grid (data from SCB)"
 SOURCE_GEOSTAT = "Eurostat GEOSTAT 1 km grid {year}"
 
-_s, _f, _i, _b = pa.string(), pa.float64(), pa.int64(), pa.bool_()
-SCHEMA = pa.schema(
-    [
-        ("cell_id", _s),  # SCB1km_E{e}N{n} (SWEREF 99 TM) or EU1km_E{e}N{n} (EPSG:3035); lower-left corner in km
-        ("year", _i),
-        ("grid", _s),  # SCB1km / EU1km
-        ("x", _f),  # cell centre, SWEREF 99 TM (EPSG:3006), metres
-        ("y", _f),
-        ("population", _f),
-        ("population_0_14", _f),  # Census 2021 only, else NaN
-        ("population_15_64", _f),
-        ("population_65plus", _f),
-        ("municipality_code", _s),
-        ("county_code", _s),
-        ("in_kommun_polygon", _b),  # False: centre outside every polygon, kommun of the nearest vertex
-        ("in_tatort", _b),  # population-matched model, see servicekartan.grid.TATORT_MODEL
-        ("tatort_code", _s),  # the tätort the square belongs to under that model, else null
-        ("in_tatort_circle", _b),  # circle model (grid.TATORT_CIRCLE_MODEL), kept for comparison
-        ("source", _s),
-        ("quality", _s),  # observed / modelled
-    ]
-)
-KEY: tuple[str, ...] = ("cell_id", "year")
+# Columns, types and key: the one description in servicekartan.datasets.
+SCHEMA: pa.Schema = DATASETS[NAME].schema
+KEY: tuple[str, ...] = DATASETS[NAME].key
 
 
 def _frame(
