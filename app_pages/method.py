@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from servicekartan import catalog, method_text, ui, views
+from servicekartan import catalog, method_text, quality, ui, views
 from servicekartan.definitions import SERVICE_TYPES
 from servicekartan.i18n import t
+from servicekartan.ui.captions import quality_badge
 
 lang = ui.page_header("page_method")
 
@@ -18,8 +19,17 @@ st.dataframe(pd.DataFrame([{"id": s.id, "Svenska": s.sv, "English": s.en} for s 
 st.header(t("distances_method", lang))
 st.markdown(method_text.distances(lang))
 
+st.header(t("truth.quality_levels", lang))
+for level in quality.QUALITY_LEVELS:
+    quality_badge(level, ["pharmacy", "health"])
+st.markdown(method_text.quality_levels(lang, (ui.meta("services") or {}).get("extra")))
+
+st.header(t("truth.health_rule", lang))
+st.markdown(method_text.health_rule(lang))
+st.dataframe(quality.rule_table(), hide_index=True)
+
 st.header(t("modelled_layer", lang))
-ui.modelled_badge()
+quality_badge(quality.QUALITY_MODELLED)
 st.markdown(method_text.modelled_layer(lang))
 rules = method_text.RULE_TABLE().rename(
     columns={"service_type": t("service_type", lang), "min_population": t("min_population", lang)}
@@ -28,6 +38,7 @@ st.dataframe(rules, hide_index=True)
 
 st.header(t("targets_method", lang))
 st.markdown(method_text.targets(lang))
+st.markdown(method_text.official(lang))
 st.header(t("costs_method", lang))
 st.markdown(method_text.costs(lang))
 

@@ -5,6 +5,8 @@ import streamlit as st
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import code_label, t
+from servicekartan.ui.captions import quality_badges, source_caption
+from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_villages")
 area = ui.current_area()
@@ -18,7 +20,12 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
     c1, c2, c3 = st.columns(3)
     with c1:
         stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
-        year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
+        # The service layer is one snapshot: a year choice only when access really has several years.
+        year = (
+            ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
+            if len(years) > 1
+            else years[-1]
+        )
     with c2:
         km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
         lacking = st.checkbox(
@@ -40,11 +47,12 @@ st.subheader(
     + t("villages_matching", lang, n=fmt.number(len(table), lang), p=fmt.number(table["population"].sum(), lang))
 )
 st.caption(t("coverage_caveat", lang))
+if len(years) == 1:
+    st.caption(t("truth.snapshot_note", lang, year=year))
 if table.empty:
     st.info(t("empty_filter", lang))
 else:
-    if (table["quality"] == "modelled").any():
-        ui.modelled_badge()
+    quality_badges(table["quality"], [stype])
     highlight = st.session_state.get("village")
     fig = ui.memo(
         ("fig_village_map", area, year, stype, km, minpop, maxpop, lacking, highlight, lang),
@@ -60,7 +68,7 @@ else:
         ),
     )
     st.plotly_chart(fig, key="village_map")
-    ui.source_caption("villages", "village_access", "services")
+    source_caption("villages", "village_access", "services", qualities=table["quality"], year=year)
     dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if ax is not None else None
     own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
     shown = table[["village_id", "name", "municipality_code", "population", *own]].assign(
@@ -107,15 +115,14 @@ else:
 
 if ax is not None:
     near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
-    if (near["quality"] == "modelled").any():
-        ui.modelled_badge()
+    quality_badges(near["quality"], near["service_type"])
     st.plotly_chart(
         charts.distance_bars(
             near, labels, f"{t('distance_per_type', lang)}, {me['name']} {year}", lang, thresholds=(km,)
         ),
         key="profile_distances",
     )
-    ui.source_caption("village_access", "services")
+    source_caption("village_access", "services", qualities=near["quality"], year=year)
     ui.table(
         near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
             service_type=lambda d: d["service_type"].map(labels),
@@ -126,18 +133,25 @@ if ax is not None:
         {"distance_km": 1, "road_km": 1},
         key="profile_nearest",
     )
-    st.plotly_chart(
-        charts.lines_by_type(
-            views.access_over_years(ax.get("village_id", vid), vid), labels, t("access_over_years", lang), lang, "km"
-        ),
-        key="profile_years",
-    )
+    if len(years) > 1:  # a line over years only where the service layer really has several years
+        st.plotly_chart(
+            charts.lines_by_type(
+                views.access_over_years(ax.get("village_id", vid), vid),
+                labels,
+                t("access_over_years", lang),
+                lang,
+                "km",
+            ),
+            key="profile_years",
+        )
 
 series = views.population_series(population, vid)
 st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
 if series["year"].nunique() < 2:
     st.caption(t("only_one_year", lang))
-ui.source_caption("population")
+source_caption("population", year=", ".join(str(y) for y in series["year"].unique()))
+
+official_beside(me["municipality_code"], names)
 
 st.subheader(t("peers", lang))
 peer = ui.memo(("peers", vid), lambda: views.peers(villages, population, vid))

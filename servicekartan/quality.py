@@ -177,7 +177,7 @@ class Coverage:
         r = self.reference
         return (
             f"{self.points:,} OpenStreetMap points in the {self.service_type} layer (HOT export 2020-09-04, after the "
-            f"rule in servicekartan/quality.py) / {r.count:,} {r.what} ({r.source}) = {self.share:.0f} %; "
+            f"rule on the method page) / {r.count:,} {r.what} ({r.source}) = {self.share:.0f} %; "
             "national only (no published count per län in the build); an upper bound, since an OSM point may be "
             "closed or duplicated"
         )

@@ -10,7 +10,7 @@ from scipy.spatial import cKDTree
 
 from etl import seed
 from etl.fetchers import osm_services
-from servicekartan import geo, quality
+from servicekartan import geo, places, quality
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.modelled import MODEL_THRESHOLDS, modelled_services
 from servicekartan.servicepoints import servicepoint_services
@@ -44,7 +44,10 @@ def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: 
         {
             "service_id": "osm:" + df["osm_id"].astype(str),
             "service_type": df["service_type"],
-            "name": df["name"].replace("", None),
+            # "Apoteket" alone says nothing: the name gets its place (nearest tätort) unless it names it already
+            "name": [
+                places.with_place(n, p) for n, p in zip(df["name"], places.nearest_place(x, y, villages), strict=True)
+            ],
             "lat": lat,
             "lon": lon,
             "x": x,
@@ -78,10 +81,11 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         origin="data/seed/sweden_health_facilities_osm_2020.csv; data/seed/tatorter_2020_scb.csv; data/seed/servicepoints.json",
         retrieved="2020-09-04 (OSM); 2026-11-01 (SCB)",
         method=(
-            "OSM pharmacies and primary-care points (vårdcentral/hälsocentral by the rule in servicekartan/quality.py: "
+            "OSM pharmacies and primary-care points (vårdcentral/hälsocentral by the rule shown on the method page: "
             "facility clinic/doctors and a primary-care name; no hospitals, dentists or specialist clinics), "
             "quality observed_partial with coverage measured against published national counts; modelled points "
-            "per tätort by a population rule (quality modelled); real servicepunkter (observed). One snapshot: "
+            "per tätort by a population rule (quality modelled); real servicepunkter (observed). An OSM name that does not name its place gets the nearest tätort "
+            "in parentheses ('Apoteket (Mönsterås)'). One snapshot: "
             f"{quality.SNAPSHOT_YEAR}."
         ),
         quality="mixed",
