@@ -60,5 +60,7 @@ def official_beside(area_code: str, names: dict[str, str] | None = None) -> kola
     with st.expander(t("official.reasons", language)):
         for key in kolada.REASON_KEYS:
             st.markdown("- " + t(key, language, official_year=b.official_year or "–", ours_year=b.ours_year or "–"))
-    source_caption("kolada_values", "grid_indicators", qualities=["observed", b.ours_quality or "modelled"], year=b.official_year)
+    source_caption(
+        "kolada_values", "grid_indicators", qualities=["observed", b.ours_quality or "modelled"], year=b.official_year
+    )
     return b
