@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from servicekartan import catalog, method_text, quality, ui, views
+from servicekartan import catalog, datasets, method_text, quality, ui, views
 from servicekartan.definitions import SERVICE_TYPES
 from servicekartan.i18n import t
 from servicekartan.ui.captions import quality_badge
@@ -46,7 +46,7 @@ st.header(t("sources_licences", lang))
 st.markdown(method_text.sources(lang))
 
 st.header(t("freshness", lang))
-names = [n for n in catalog.SCHEMAS if catalog.exists(n)]
+names = [n for n in datasets.SHOWN if catalog.exists(n)]
 table = views.data_freshness({n: ui.meta(n) for n in names}, {n: len(ui.load(n)) for n in names})
 st.dataframe(table, hide_index=True)
 status = ui.fetch_status()

@@ -121,6 +121,7 @@ class DatasetSpec:
     description: str
     licence: str = ""
     docs: Mapping[str, str] = field(default_factory=dict)  # column -> description where this dataset says more
+    shown: bool = True  # listed to users (freshness table, downloads); False for the build's own bookkeeping
 
     def doc(self, column: str) -> tuple[str, str]:
         """(description, unit) of one of its columns."""
@@ -253,6 +254,7 @@ DATASETS: dict[str, DatasetSpec] = {
             ("source",),
             "Per online source: observed (fetched raw data present) or seed/modelled, and when",
             "CC0",
+            shown=False,
         ),
         # The target registry: an editable CSV (data/seed/targets.csv + uploads), read and validated by
         # servicekartan.targets; described here so its upload help reads the same descriptions.
@@ -311,3 +313,4 @@ def column_doc(column: str, dataset: str | None = None) -> tuple[str, str]:
 
 SCHEMAS: dict[str, pa.Schema] = {n: d.schema for n, d in DATASETS.items()}
 KEYS: dict[str, tuple[str, ...]] = {n: d.key for n, d in DATASETS.items()}
+SHOWN: tuple[str, ...] = tuple(n for n, d in DATASETS.items() if d.shown)  # the datasets users see listed

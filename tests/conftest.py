@@ -10,6 +10,8 @@ import pytest
 
 from servicekartan import catalog
 
+pytest_plugins = ["tests.fakeapi.plugin"]  # the local fake of SCB, Kolada and Overpass (fixtures fakeapi, fakeapi_etl)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

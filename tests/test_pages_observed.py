@@ -11,16 +11,13 @@ import re
 
 import pytest
 import responses
-import streamlit as st
 
 from etl import build as build_mod
 from etl.fetch import Options, run_fetch
 from etl.sources import overpass
 from servicekartan import catalog
 from tests._fetch_support import FakeClock, own_fixture
-from tests.test_pages import chart_specs, metrics, run, texts
-
-PAGES = ("overview", "villages", "access", "targets", "servicepoints", "data", "method")
+from tests.apptest_helpers import PAGES, chart_specs, clear_caches, metrics, run, texts
 
 
 def _kolada(request):
@@ -55,14 +52,13 @@ def observed_data(tmp_path_factory):
 @pytest.fixture()
 def observed_env(observed_data, monkeypatch):
     monkeypatch.setenv("SERVICEKARTAN_DATA_DIR", str(observed_data))
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     return observed_data
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_observed_data(observed_env, page):
-    at = run(None if page == "overview" else page, area="0861", village="0861TB103")
+    at = run(page, area="0861", village="0861TB103")
     assert at.title, page
     if page not in ("data", "method"):
         assert chart_specs(at), f"{page} drew no chart"
