@@ -20,12 +20,8 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
     c1, c2, c3 = st.columns(3)
     with c1:
         stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
-        # The service layer is one snapshot: a year choice only when access really has several years.
-        year = (
-            ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
-            if len(years) > 1
-            else years[-1]
-        )
+        # The service layer is one snapshot: the list has that one year (a stale link's year warns).
+        year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
     with c2:
         km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
         lacking = st.checkbox(

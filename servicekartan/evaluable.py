@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from servicekartan import fmt
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import indicator_label, t
 from servicekartan.quality import QUALITY_MODELLED
@@ -82,7 +83,7 @@ def reason(row: pd.Series | dict, lang: str) -> str:
         return t("truth.not_evaluable_modelled", lang, service=service_label(access_service(ind) or "", lang).lower())
     if code == "open":
         latest = row.get("latest_value")
-        value = f"{float(latest):.1f}".replace(".", "," if lang == "sv" else ".") if pd.notna(latest) else "–"
+        value = fmt.number(latest, lang, 1) if pd.notna(latest) else "–"
         return t("truth.open_reason", lang, value=value, year=row.get("latest_year"))
     if code == "missing":
         if ind in KOLADA_INDICATORS:

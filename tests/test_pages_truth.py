@@ -77,7 +77,7 @@ def test_village_profile_kalmar_quality_and_official_figure():
     assert any(c.startswith("Källa: SCB; © OpenStreetMap-bidragsgivare") for c in caps)
     assert not any(re.search(r"data/(seed|processed|raw)|\.parquet|\.csv", c) for c in caps)
     # the service layer is one snapshot: no year choice, no lines over years
-    assert "År" not in [s.label for s in at.selectbox]
+    assert [list(s.options) for s in at.selectbox if s.label == "År"] == [["2020"]]
     assert "2020 (en ögonblicksbild)" in body
 
 
