@@ -5,6 +5,7 @@ import streamlit as st
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import t
+from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_access")
 area = ui.current_area()
@@ -62,6 +63,7 @@ with right:
         charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"), key="trend"
     )
 ui.source_caption("village_access", "services", "indicators")
+official_beside(area, names)  # Kolada N07530 beside our whole-population 2 km figure (truth, issue 14)
 
 st.subheader(t("beyond_per_kommun", lang, n=km, s=slabel, y=year))
 per_kommun = views.beyond_by_kommun(

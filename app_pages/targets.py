@@ -110,33 +110,35 @@ else:
     st.caption(f"{t('source', lang)}: {row.get('source', '')} · {indicator_label(row['indicator_id'], lang)}")
     source_caption(*sources_of(row["indicator_id"]), qualities=series.get("quality", ["observed"]), year=years)
 
-if judged["status"] != evaluable.NOT_EVALUABLE:
+kommuner = areas.kommuner_in(area, names)
+if judged["status"] != evaluable.NOT_EVALUABLE and len(kommuner) > 1:
     by_kommun = evaluable.judge(
-        targets.status_by_area(
-            ix.indicator(row["indicator_id"]), row, as_of=as_of, area_codes=areas.kommuner_in(area, names)
-        )
+        targets.status_by_area(ix.indicator(row["indicator_id"]), row, as_of=as_of, area_codes=kommuner)
     )
     st.subheader(t("per_kommun_status", lang))
     if by_kommun.empty:
         st.info(evaluable.reason({**judged.to_dict(), "reason_code": "missing"}, lang))
-    elif not by_kommun["light"].isin(["green", "red"]).any():  # all open: a map of nothing says nothing
-        st.info(evaluable.reason({**judged.to_dict(), "reason_code": "open"}, lang))
     else:
-        values = by_kommun.assign(value=by_kommun["light"].map({"green": 1.0, "red": 0.0}))
+        # Coloured by the value itself (the target year's, else the latest): a real quantity on the scale.
+        past = by_kommun["status"].isin(["met", "missed"])
+        value = by_kommun["value_at_target"].where(past, by_kommun["latest_value"])
+        year = int(status.target.year) if past.all() else int(by_kommun["latest_year"].max())
         st.plotly_chart(
             charts.area_choropleth(
-                values[["area_code", "value"]].assign(quality="observed"),
+                by_kommun[["area_code"]].assign(value=value.astype(float), quality="observed"),
                 ui.geojson("municipality"),
                 names,
-                t("status", lang),
-                status.target.name(lang),
+                indicator_label(row["indicator_id"], lang),
+                f"{status.target.name(lang)}: {indicator_label(row['indicator_id'], lang)}, {year}",
                 lang,
-                codes=set(values["area_code"]),
+                codes=set(by_kommun["area_code"]),
                 geojson_url=ui.geojson_url("municipality"),
             ),
             key="target_kommun_map",
         )
-        source_caption(*sources_of(row["indicator_id"]), qualities=["observed"])
+        counts = by_kommun["status"].map(lambda c: evaluable.status_words(c, lang) or targets.status_label(c, lang))
+        st.caption(" · ".join(f"{k}: {n}" for k, n in counts.value_counts().items()))
+        source_caption(*sources_of(row["indicator_id"]), qualities=["observed"], year=year)
 
 st.header(t("add_target", lang))
 ui.target_editor(lang, registry)

@@ -37,7 +37,7 @@ table = ui.memo(
     lambda: views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking),
 )
 if ax is None:
-    st.warning(t("no_access_data", lang))
+    st.warning(t("truth.no_access_data", lang))
 st.subheader(
     f"{names.get(area, area)}: "
     + t("villages_matching", lang, n=fmt.number(len(table), lang), p=fmt.number(table["population"].sum(), lang))
@@ -142,10 +142,11 @@ if ax is not None:
         )
 
 series = views.population_series(population, vid)
-st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
-if series["year"].nunique() < 2:
-    st.caption(t("only_one_year", lang))
-source_caption("population", year=", ".join(str(y) for y in series["year"].unique()))
+if series["year"].nunique() >= 2:  # a line needs two years; one year is the metric above, not a chart
+    st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
+    source_caption("population", year=f"{series['year'].min()}–{series['year'].max()}")
+else:
+    st.caption(t("truth.only_one_year", lang))
 
 official_beside(me["municipality_code"], names)
 

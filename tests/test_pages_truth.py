@@ -87,3 +87,15 @@ def test_method_page_states_the_health_rule_and_coverage():
     assert "Hospitals (`hospital`, all 29)" in body and "pharmacies 47.4 %" in body and "health centres 27.2 %" in body
     patterns = next(d.value for d in at.dataframe if "pattern" in d.value.columns)
     assert r"\bvårdcentral" in set(patterns["pattern"]) and "vaccin" in set(patterns["pattern"])
+
+
+def test_access_page_monsteras_official_beside_ours():
+    at = run("access", area="0861")
+    metrics = {m.label: m.value for m in at.metric}
+    official = metrics["Officiell (Kolada N07530, 2022)"].replace("\u00a0", " ")
+    assert official == "70,5 %"
+    ours = [k for k in metrics if k.startswith("Vår skattning")]
+    assert ours == ["Vår skattning (2024)"]
+    assert "Skillnad" in metrics
+    body = texts(at)
+    assert "hela befolkningen (1 km-rutor" in body and "inom 2 km fågelväg" in body  # our basis, stated

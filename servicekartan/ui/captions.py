@@ -81,9 +81,8 @@ def quality_badges(qualities: Iterable[object], service_types: Iterable[str] | N
     levels = sorted({_level(q) for q in qualities}, key=quality.QUALITY_RANK.get)
     if not levels:
         return
-    cols = st.columns(len(levels)) if len(levels) > 1 else [st.container()]
-    for col, level in zip(cols, levels, strict=True):
-        with col:
+    with st.container(horizontal=True):
+        for level in levels:
             quality_badge(level, service_types)
 
 
@@ -140,8 +139,9 @@ def source_line(
         if not m:
             continue
         attributions += [_attribution(a, language) for a in str(m.get("attribution", "")).split(";") if a.strip()]
-        if qualities is None:
-            levels.add(_level(m.get("quality", "")))
+        if qualities is None:  # a dataset that mixes levels ("mixed") is partly modelled
+            q = str(m.get("quality", ""))
+            levels |= {quality.QUALITY_OBSERVED, quality.QUALITY_MODELLED} if q == "mixed" else {_level(q)}
         snap = (m.get("extra") or {}).get("snapshot_year")
         if snap:
             years.append(str(snap))
