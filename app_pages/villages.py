@@ -5,7 +5,7 @@ import streamlit as st
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import code_label, t
-from servicekartan.ui.captions import quality_badges, source_caption
+from servicekartan.ui.captions import layer_qualities, quality_badges, source_caption
 from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_villages")
@@ -72,6 +72,7 @@ else:
     )
     if dist is not None:
         shown = shown.join(dist.rename(columns=lambda c: f"km_{c}"), on="village_id")
+        quality_badges(layer_qualities(PRIORITY_TYPES), PRIORITY_TYPES)  # the table's distance columns
     ui.table(
         shown.drop(columns="village_id"),
         lang,

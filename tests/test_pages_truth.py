@@ -99,3 +99,10 @@ def test_access_page_monsteras_official_beside_ours():
     assert "Skillnad" in metrics
     body = texts(at)
     assert "hela befolkningen (1 km-rutor" in body and "inom 2 km fågelväg" in body  # our basis, stated
+
+
+def test_register_column_is_the_total_investment():
+    at = run("servicepoints", area="0861")
+    register = at.dataframe[0]
+    body = str(register.proto)  # the column configuration carries the header labels
+    assert "Investering totalt" in body and "Byggkostnad" not in body

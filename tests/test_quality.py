@@ -124,3 +124,27 @@ def test_official_beside_ours_monsteras(data_env):
     assert b.ours_value is not None and 0 <= b.ours_value <= 100 and b.ours_year == 2024
     assert b.ours_quality == "modelled"
     assert b.difference == pytest.approx(b.ours_value - b.official_value)
+
+
+def test_small_truths_places_and_heading(data_env):
+    from servicekartan import places
+
+    s = catalog.read("services").set_index("service_id")
+    # Fliseryd's nearest pharmacy was named only "Apoteket": it now says where it is
+    assert s.loc["osm:788414608", "name"] == "Apoteket (Högsby)"
+    assert places.with_place("Apoteket Kronan Oskarshamn", "Oskarshamn") == "Apoteket Kronan Oskarshamn"
+    assert places.with_place("Högsby hälsocentral", "Högsby") == "Högsby hälsocentral"
+    assert places.with_place(None, "Fliseryd") == "Fliseryd"
+    villages = catalog.read("villages")
+    assert set(villages["kind"]) == {"tatort"}  # the embedded build has no småorter …
+    assert places.villages_heading_key(villages) == "truth.tatorter_heading"  # … so the heading says tätorter
+    both = pd.concat([villages.head(2), villages.head(1).assign(kind="smaort")])
+    assert places.villages_heading_key(both) == "truth.tatorter_smaorter_heading"
+
+
+def test_every_dataset_built_from_osm_names_odbl(data_env):
+    for name in ("services", "village_access", "indicators", "grid_access", "grid_indicators"):
+        p = catalog.provenance(name)
+        assert "ODbL" in p.licence and "OpenStreetMap" in p.attribution, name
+    for name in ("services", "village_access", "indicators"):
+        assert "modelled" in catalog.provenance(name).licence, name

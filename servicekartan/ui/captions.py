@@ -48,6 +48,12 @@ def coverage(service_types: Iterable[str] | None = None) -> dict[str, float]:
     return {k: v for k, v in cov.items() if k in wanted}
 
 
+def layer_qualities(service_types: Iterable[str]) -> list[str]:
+    """Quality of the service layer of each type (from the `services` provenance), e.g. for a table's column group."""
+    extra = (meta("services") or {}).get("extra") or {}
+    return [extra.get(f"quality_{s}", quality.QUALITY_OBSERVED) for s in service_types]
+
+
 def quality_label(level: str, language: str, service_types: Iterable[str] | None = None) -> str:
     """Badge text: 'Observerad', 'Observerad, ofullständig (täckning: apotek 47 %)', 'Modellerad'."""
     level = _level(level)
