@@ -28,7 +28,7 @@ _BADGE = {
 }
 # Anything that looks like a repository path or file name is kept off user pages.
 _PATH = re.compile(
-    r"(?:\b(?:data|etl|servicekartan|tests)/[\w./*-]*|\b[\w-]+\.(?:py|csv|parquet|json|geojson|gpkg|rda)\b)"
+    r"(?:\b(?:data|etl|servicekartan|tests)/[\w./*-]*|\b[\w-]+\.(?:py|csv|parquet|json|geojson)\b)"
 )
 
 
