@@ -27,9 +27,7 @@ _BADGE = {
     quality.QUALITY_MODELLED: (":material/model_training:", "orange"),
 }
 # Anything that looks like a repository path or file name is kept off user pages.
-_PATH = re.compile(
-    r"(?:\b(?:data|etl|servicekartan|tests)/[\w./*-]*|\b[\w-]+\.(?:py|csv|parquet|json|geojson)\b)"
-)
+_PATH = re.compile(r"(?:\b(?:data|etl|servicekartan|tests)/[\w./*-]*|\b[\w-]+\.(?:py|csv|parquet|json|geojson)\b)")
 
 
 def _level(q: object) -> str:
