@@ -6,6 +6,7 @@ from servicekartan import charts, fmt, grid_views, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import t
 from servicekartan.ui import grid_data
+from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_access")
 area = ui.current_area()
@@ -146,6 +147,7 @@ with right:
             key="trend",
         )
 ui.source_caption("village_access", "services", "indicators")
+official_beside(area, names)  # Kolada N07530 beside our whole-population 2 km figure (truth, issue 14)
 
 # What-if
 st.header(t("whatif", lang))

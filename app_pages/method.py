@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from servicekartan import catalog, datasets, method_text, ui, views
+from servicekartan import catalog, datasets, method_text, quality, ui, views
 from servicekartan.definitions import SERVICE_TYPES
 from servicekartan.i18n import LANG_NAMES, LANGS, service_label, t
 from servicekartan.ui import grid_data
+from servicekartan.ui.captions import quality_badge
 
 lang = ui.page_header("page_method")
 
@@ -20,8 +21,17 @@ st.dataframe(pd.DataFrame(names), hide_index=True)
 st.header(t("distances_method", lang))
 st.markdown(method_text.distances(lang))
 
+st.header(t("truth.quality_levels", lang))
+for level in quality.QUALITY_LEVELS:
+    quality_badge(level, ["pharmacy", "health"])
+st.markdown(method_text.quality_levels(lang, (ui.meta("services") or {}).get("extra")))
+
+st.header(t("truth.health_rule", lang))
+st.markdown(method_text.health_rule(lang))
+st.dataframe(quality.rule_table(), hide_index=True)
+
 st.header(t("modelled_layer", lang))
-ui.modelled_badge()
+quality_badge(quality.QUALITY_MODELLED)
 st.markdown(method_text.modelled_layer(lang))
 rules = method_text.RULE_TABLE().rename(
     columns={"service_type": t("service_type", lang), "min_population": t("min_population", lang)}
@@ -30,6 +40,7 @@ st.dataframe(rules, hide_index=True)
 
 st.header(t("targets_method", lang))
 st.markdown(method_text.targets(lang))
+st.markdown(method_text.official(lang))
 st.header(t("costs_method", lang))
 st.markdown(method_text.costs(lang))
 

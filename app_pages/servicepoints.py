@@ -19,7 +19,12 @@ reg = views.register_rows(register, names, labels, lang)
 ui.table(
     reg[["name", "municipality", "status", "opened", "service_types", "offered", "investment", "annual_cost"]],
     lang,
-    labels={"opened": "year", "service_types": "sp_types", "investment": "building", "annual_cost": "annual_with"},
+    labels={
+        "opened": "year",
+        "service_types": "sp_types",
+        "investment": "truth.investment_total",
+        "annual_cost": "annual_with",
+    },
     headers={"offered": ""},
     key="register",
 )

@@ -5,6 +5,8 @@ import streamlit as st
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import code_label, t
+from servicekartan.ui.captions import layer_qualities, quality_badges, source_caption
+from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_villages")
 area = ui.current_area()
@@ -18,6 +20,7 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
     c1, c2, c3 = st.columns(3)
     with c1:
         stype = ui.url_select(t("service_type", lang), SERVICE_TYPE_IDS, key="svc", format_func=labels.get)
+        # The service layer is one snapshot: the list has that one year (a stale link's year warns).
         year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
     with c2:
         km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
@@ -34,17 +37,18 @@ table = ui.memo(
     lambda: views.village_table(villages, population, in_year, area, year, stype, km, minpop, maxpop, lacking),
 )
 if ax is None:
-    st.warning(t("no_access_data", lang))
+    st.warning(t("truth.no_access_data", lang))
 st.subheader(
     f"{names.get(area, area)}: "
     + t("villages_matching", lang, n=fmt.number(len(table), lang), p=fmt.number(table["population"].sum(), lang))
 )
 st.caption(t("coverage_caveat", lang))
+if len(years) == 1:
+    st.caption(t("truth.snapshot_note", lang, year=year))
 if table.empty:
     st.info(t("empty_filter", lang))
 else:
-    if (table["quality"] == "modelled").any():
-        ui.modelled_badge()
+    quality_badges(table["quality"], [stype])
     highlight = st.session_state.get("village")
     fig = ui.memo(
         ("fig_village_map", area, year, stype, km, minpop, maxpop, lacking, highlight, lang),
@@ -60,7 +64,7 @@ else:
         ),
     )
     st.plotly_chart(fig, key="village_map")
-    ui.source_caption("villages", "village_access", "services")
+    source_caption("villages", "village_access", "services", qualities=table["quality"], year=year)
     dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if ax is not None else None
     own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
     shown = table[["village_id", "name", "municipality_code", "population", *own]].assign(
@@ -68,6 +72,7 @@ else:
     )
     if dist is not None:
         shown = shown.join(dist.rename(columns=lambda c: f"km_{c}"), on="village_id")
+        quality_badges(layer_qualities(PRIORITY_TYPES), PRIORITY_TYPES)  # the table's distance columns
     ui.table(
         shown.drop(columns="village_id"),
         lang,
@@ -107,15 +112,14 @@ else:
 
 if ax is not None:
     near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
-    if (near["quality"] == "modelled").any():
-        ui.modelled_badge()
+    quality_badges(near["quality"], near["service_type"])
     st.plotly_chart(
         charts.distance_bars(
             near, labels, f"{t('distance_per_type', lang)}, {me['name']} {year}", lang, thresholds=(km,)
         ),
         key="profile_distances",
     )
-    ui.source_caption("village_access", "services")
+    source_caption("village_access", "services", qualities=near["quality"], year=year)
     ui.table(
         near[["service_type", "name", "distance_km", "road_km", "minutes", "method", "quality"]].assign(
             service_type=lambda d: d["service_type"].map(labels),
@@ -126,18 +130,26 @@ if ax is not None:
         {"distance_km": 1, "road_km": 1},
         key="profile_nearest",
     )
-    st.plotly_chart(
-        charts.lines_by_type(
-            views.access_over_years(ax.get("village_id", vid), vid), labels, t("access_over_years", lang), lang, "km"
-        ),
-        key="profile_years",
-    )
+    if len(years) > 1:  # a line over years only where the service layer really has several years
+        st.plotly_chart(
+            charts.lines_by_type(
+                views.access_over_years(ax.get("village_id", vid), vid),
+                labels,
+                t("access_over_years", lang),
+                lang,
+                "km",
+            ),
+            key="profile_years",
+        )
 
 series = views.population_series(population, vid)
-st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
-if series["year"].nunique() < 2:
-    st.caption(t("only_one_year", lang))
-ui.source_caption("population")
+if series["year"].nunique() >= 2:  # a line needs two years; one year is the metric above, not a chart
+    st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
+    source_caption("population", year=f"{series['year'].min()}–{series['year'].max()}")
+else:
+    st.caption(t("truth.only_one_year", lang))
+
+official_beside(me["municipality_code"], names)
 
 st.subheader(t("peers", lang))
 peer = ui.memo(("peers", vid), lambda: views.peers(villages, population, vid))

@@ -50,6 +50,14 @@ PROVENANCE: dict[str, Provenance] = {
         origin="data/seed/sweden_health_facilities_osm_2020.csv",
         retrieved="2020-09-04",
     ),
+    "kolada_values": Provenance(
+        source="Kolada (RKA): N07900, N07918–N07920 (PTS), N07530, N07531 (Tillväxtverket), N00954 (SCB) per kommun, "
+        "län and Sverige, via open-numbers/ddf--kolada--dump (commit 8501d5c)",
+        licence="Kolada's terms: free use with attribution 'Källa: Kolada' (no CC licence named)",
+        attribution=KOLADA_ATTR,
+        origin="data/seed/kolada_values/kolada_kommun_values.csv, kolada_lan_riket_values.csv",
+        retrieved="2024-08-30",
+    ),
     "broadband_national.csv": Provenance(
         source="PTS bredbandskartläggning (national shares as listed in the domain brief)",
         licence="Public facts (PTS)",

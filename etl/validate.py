@@ -15,7 +15,8 @@ import pandas as pd
 from servicekartan import geo
 from servicekartan.access import METHOD_ESTIMATE, METHOD_NETWORK, METHODS
 from servicekartan.datasets import KEYS
-from servicekartan.definitions import ACCESS_YEARS, QUALITY_MODELLED, QUALITY_OBSERVED, SERVICE_TYPE_IDS
+from servicekartan.definitions import SERVICE_TYPE_IDS
+from servicekartan.quality import QUALITY_LEVELS, SNAPSHOT_YEAR
 
 # dataset -> the datasets its codes are checked against (when built in the same run): an ordering edge of the build
 REFERENCES: dict[str, tuple[str, ...]] = {
@@ -83,7 +84,7 @@ def check_village_access(df: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> l
     errors: list[str] = []
     if not len(df):
         return ["village_access: empty"]
-    missing_years = sorted(set(ACCESS_YEARS) - set(df["year"]))
+    missing_years = sorted({SNAPSHOT_YEAR} - set(df["year"]))
     if missing_years:
         errors.append(f"village_access: years missing {missing_years}")
     bad = sorted(set(df["service_type"]) - set(SERVICE_TYPE_IDS))
@@ -92,8 +93,8 @@ def check_village_access(df: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> l
     bad = sorted(set(df["method"]) - set(METHODS))
     if bad:
         errors.append(f"village_access: unknown methods {bad}")
-    if not df["quality"].isin([QUALITY_OBSERVED, QUALITY_MODELLED]).all():
-        errors.append("village_access: quality must be observed or modelled")
+    if not df["quality"].isin(QUALITY_LEVELS).all():
+        errors.append("village_access: quality must be one of " + ", ".join(QUALITY_LEVELS))
     n_grid = df["village_id"].nunique() * df["service_type"].nunique() * df["year"].nunique()
     if len(df) != n_grid:
         errors.append(f"village_access: {len(df)} rows, expected the full grid of {n_grid}")

@@ -39,6 +39,7 @@ from servicekartan.definitions import (
     THRESHOLDS_MIN,
 )
 from servicekartan.indicators import DEFAULT_KINDS, village_population
+from servicekartan.quality import combine
 from servicekartan.roadgraph import RoadGraph
 
 # Road distance ~ straight line x circuity. Ballou, Rahardja & Sakai (2002) estimate national road
@@ -157,6 +158,7 @@ class _Services:
     opened: np.ndarray
     closed: np.ndarray
     modelled: np.ndarray
+    quality: np.ndarray  # observed / observed_partial / modelled per service (servicekartan.quality)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> _Services:
@@ -171,6 +173,7 @@ class _Services:
             opened=pd.to_numeric(df["opened"], errors="coerce").to_numpy(float, na_value=np.nan),
             closed=pd.to_numeric(df["closed"], errors="coerce").to_numpy(float, na_value=np.nan),
             modelled=(quality == QUALITY_MODELLED).to_numpy(bool),
+            quality=quality.astype(str).to_numpy(object),
         )
 
 
@@ -183,6 +186,7 @@ class _State:
     dist_m: np.ndarray  # straight line, NaN when no service / no location
     near: np.ndarray  # global service index, -1 when none
     modelled: bool
+    layer_quality: str = QUALITY_OBSERVED  # worst quality among the active services (servicekartan.quality)
     columns: dict | None = None  # per-village output columns (built once per state)
     beyond: dict = field(default_factory=dict)  # (threshold, unit) -> cached area sums
 
@@ -278,9 +282,19 @@ class AccessModel:
                 if self.valid.any():
                     d, j = tree.query(self.vxy[self.valid], workers=self.workers)
                     dist[self.valid], near[self.valid] = d, idx[j]
-            st = _State(idx, tree, dist, near, bool(self.services.modelled[idx].any()))
+            st = _State(
+                idx, tree, dist, near, bool(self.services.modelled[idx].any()), combine(self.services.quality[idx])
+            )
             self._states[key] = st
         return st
+
+    def row_quality(self, st: _State) -> np.ndarray:
+        """Quality of each village's figure: that of its nearest service (a distance to an observed servicepunkt
+        is observed even where the rest of the layer is modelled); the layer's quality where there is none."""
+        q = np.full(len(self.vid), st.layer_quality, object)
+        has = st.near >= 0
+        q[has] = self.services.quality[st.near[has]]
+        return q
 
     def _columns(self, st: _State) -> dict:
         if st.columns is not None:
@@ -373,7 +387,7 @@ class AccessModel:
                 }
                 for name, arr in cols.items():
                     frame[name] = np.tile(arr, k)
-                frame["quality"] = QUALITY_MODELLED if st.modelled else QUALITY_OBSERVED
+                frame["quality"] = np.tile(self.row_quality(st), k)
                 parts.append(pd.DataFrame(frame))
         if not parts:
             return pd.DataFrame({c: [] for c in ACCESS_COLUMNS})
@@ -609,7 +623,7 @@ class AccessModel:
             "old_minutes": o_min,
             "new_minutes": n_min,
             "method": METHOD_ESTIMATE,
-            "quality": QUALITY_MODELLED if st.modelled else QUALITY_OBSERVED,
+            "quality": st.layer_quality,
         }
 
 

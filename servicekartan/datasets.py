@@ -65,7 +65,11 @@ COLUMNS: dict[str, Column] = {
         _f64, "Travel time by car: network, or road_km at an assumed average speed (method says which)", "min"
     ),
     "method": Column(_str, "How road_km and minutes were obtained: network, estimate or unreachable"),
-    "quality": Column(_str, "observed (from a source) or modelled (estimated by Servicekartan's stated rule)"),
+    "quality": Column(
+        _str,
+        "observed (from a source), observed_partial (real observations of an incomplete layer; coverage in the "
+        "provenance) or modelled (estimated by Servicekartan's stated rule)",
+    ),
     "source": Column(_str, "Source of the row"),
     # 1 km population grid and whole-population access (servicekartan.grid)
     "cell_id": Column(
@@ -104,6 +108,9 @@ COLUMNS: dict[str, Column] = {
     "indicator_id": Column(_str, "Indicator id (see the method page)"),
     "value": Column(_f64, "Indicator value (see unit)"),
     "unit": Column(_str, "Unit of value"),
+    "kpi": Column(_str, "Kolada KPI id (e.g. N07900)"),
+    "base": Column(_str, "Measurement base of the value: population or households (a change is a series break)"),
+    "comparable": Column(pa.bool_(), "False where the value is not comparable with the rest of its series"),
     # servicepunkt register (lists joined with ";", financing as "financier=kr;…": servicekartan.servicepoints)
     "servicepoint_id": Column(_str, "Servicepunkt id (sp:<village id>)"),
     "status": Column(_str, "open, planned or closed"),
@@ -229,6 +236,14 @@ DATASETS: dict[str, DatasetSpec] = {
             ("area_code", "year", "indicator_id"),
             "Area aggregates per indicator and year",
             "CC0 (SCB); public facts (PTS); CC BY 4.0 (Kolada)",
+        ),
+        DatasetSpec(
+            "kolada_values",
+            ("area_code", "level", "year", "kpi", "indicator_id", "value", "unit", "base", "comparable", "source"),
+            ("area_code", "year", "kpi"),
+            "Official Kolada series per kommun, län and Sverige: broadband (PTS), grocery/school within 2 km "
+            "(Tillväxtverket), tätortsgrad (SCB)",
+            "Kolada's terms: free use, cite 'Källa: Kolada'",
         ),
         DatasetSpec(
             "servicepoints",

@@ -41,12 +41,11 @@ from scipy.spatial import cKDTree
 from servicekartan.access import METHOD_NO_SERVICE, AccessModel
 from servicekartan.definitions import (
     COUNTRY_CODE,
-    QUALITY_MODELLED,
-    QUALITY_OBSERVED,
     SERVICE_TYPE_IDS,
     THRESHOLDS_KM,
     THRESHOLDS_MIN,
 )
+from servicekartan.quality import combine as combine_quality
 from servicekartan.roadgraph import RoadGraph
 
 GRID_SCB = "SCB1km"  # SCB's grid, SWEREF 99 TM (EPSG:3006)
@@ -393,7 +392,7 @@ def access_arrays(
         km[pos[keep]] = g["distance_km"].to_numpy(float)[keep]
         mins[pos[keep]] = g["minutes"].to_numpy(float)[keep]
         no_service = bool((g["method"] == METHOD_NO_SERVICE).all())
-        quality = QUALITY_MODELLED if (g["quality"] == QUALITY_MODELLED).any() else QUALITY_OBSERVED
+        quality = combine_quality(g["quality"].unique())
         out[str(stype)] = {"distance_km": km, "minutes": mins, "quality": quality, "no_service": no_service}
     return out
 

@@ -22,11 +22,11 @@ import pandas as pd
 from servicekartan.definitions import (
     COUNTRY_CODE,
     PRIORITY_TYPES,
-    QUALITY_MODELLED,
-    QUALITY_OBSERVED,
     THRESHOLDS_KM,
     THRESHOLDS_MIN,
 )
+from servicekartan.quality import from_rank as quality_from_rank
+from servicekartan.quality import rank as quality_rank
 
 # Village kinds whose population the aggregates count (matches the `share of tätort population` convention).
 DEFAULT_KINDS: tuple[str, ...] = ("tatort",)
@@ -72,8 +72,8 @@ def access_aggregates(
     """Population and share (%) beyond each threshold, per service type, kommun / län / Sverige and year.
 
     Returns `indicators` rows: pop_beyond_{N}km_{type} (persons), share_beyond_{N}km_{type} (%),
-    pop_beyond_{N}min_{type}, share_beyond_{N}min_{type}; quality "modelled" when any service of
-    the type counted that year is modelled, else "observed". Sums run on integer group codes
+    pop_beyond_{N}min_{type}, share_beyond_{N}min_{type}; quality: the worst quality among the
+    counted rows (modelled > observed_partial > observed, servicekartan.quality). Sums run on integer group codes
     (np.bincount), which keeps the national table well under a second.
     """
     v = villages if kinds is None else villages[villages["kind"].isin(kinds)]
@@ -89,7 +89,7 @@ def access_aggregates(
     km = a["distance_km"].to_numpy(float)
     unreachable = (a["method"] == "unreachable").to_numpy()
     minutes = np.where(unreachable, np.inf, a["minutes"].to_numpy(float))
-    modelled = (a["quality"] == QUALITY_MODELLED).to_numpy(float)
+    qrank = quality_rank(a["quality"]).to_numpy(np.int64)
     known = {"km": np.where(np.isnan(km), 0.0, pop), "min": np.where(np.isnan(minutes), 0.0, pop)}
     specs = [(float(t), "km") for t in thresholds_km] + [(float(t), "min") for t in thresholds_min]
     ny, nt = len(years_u), len(types_u)
@@ -106,9 +106,9 @@ def access_aggregates(
         area_g, rest = np.divmod(present, ny * nt)
         year_g, type_g = np.divmod(rest, nt)
         n = len(present)
-        quality = np.where(
-            np.bincount(group, modelled, minlength=size)[present] > 0, QUALITY_MODELLED, QUALITY_OBSERVED
-        )
+        worst = np.zeros(size, np.int64)
+        np.maximum.at(worst, group, qrank)
+        quality = np.array([quality_from_rank(r) for r in worst[present]], object)
         known_sum = {u: np.bincount(group, w, minlength=size)[present] for u, w in known.items()}
         for t, unit in specs:
             value = km if unit == "km" else minutes
@@ -148,10 +148,11 @@ def service_level(
             "village_id": a["village_id"].to_numpy(object),
             "year": a["year"].to_numpy(np.int64),
             "within": (a["distance_km"].to_numpy(float) <= within_km).astype(int),
-            "modelled": (a["quality"] == QUALITY_MODELLED).to_numpy(int),
+            "modelled": quality_rank(a["quality"]).to_numpy(int),
         }
     )
-    g = frame.groupby(["village_id", "year"], sort=True).sum().reset_index()
+    g = frame.groupby(["village_id", "year"], sort=True).agg(within=("within", "sum"), modelled=("modelled", "max"))
+    g = g.reset_index()
     return pd.DataFrame(
         {
             "village_id": g["village_id"],
@@ -159,7 +160,7 @@ def service_level(
             "n_within": g["within"].astype("int64"),
             "n_types": len(tuple(types)),
             "within_km": float(within_km),
-            "quality": np.where(g["modelled"] > 0, QUALITY_MODELLED, QUALITY_OBSERVED),
+            "quality": [quality_from_rank(r) for r in g["modelled"]],
         }
     )
 

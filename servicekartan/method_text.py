@@ -42,3 +42,34 @@ def targets(lang: str) -> str:
 
 def costs(lang: str) -> str:
     return method_section("costs", lang)
+
+
+def quality_levels(lang: str, services_extra: dict[str, str] | None) -> str:
+    """The three quality levels with the coverage measured by the build (from the `services` provenance)."""
+    from servicekartan import fmt, quality
+
+    extra = services_extra or {}
+    cov = quality.coverage_from_provenance(extra)
+    points = {s: _points(extra.get(f"coverage_{s}_method", "")) for s in ("pharmacy", "health")}
+    return method_section(
+        "quality_levels",
+        lang,
+        pharmacy=fmt.number(cov.get("pharmacy"), lang, 1),
+        health=fmt.number(cov.get("health"), lang, 1),
+        pharmacy_points=fmt.number(points["pharmacy"], lang),
+        health_points=fmt.number(points["health"], lang),
+        year=extra.get("snapshot_year", quality.SNAPSHOT_YEAR),
+    )
+
+
+def _points(method: str) -> float | None:
+    head = method.split(" ", 1)[0].replace(",", "")
+    return float(head) if head.isdigit() else None
+
+
+def health_rule(lang: str) -> str:
+    return method_section("health_rule", lang)
+
+
+def official(lang: str) -> str:
+    return method_section("official", lang)

@@ -12,6 +12,7 @@ from etl.validate import check_dataset
 from servicekartan import access, catalog
 from servicekartan.access import AccessModel
 from servicekartan.definitions import ACCESS_YEARS
+from servicekartan.quality import SNAPSHOT_YEAR
 
 TYPES = ("grocery", "fuel")
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -310,7 +311,8 @@ def real(built_data):
 
 def test_built_table_is_complete_and_valid(real):
     va, v = real["village_access"], real["villages"]
-    assert set(va["year"]) >= set(ACCESS_YEARS)
+    # One snapshot: the service layer is of 2020 only, so access is for 2020 only (no repeated years).
+    assert set(va["year"]) == {SNAPSHOT_YEAR}
     assert len(va) == len(v) * 9 * va["year"].nunique()
     assert check_dataset("village_access", va, {"villages": v, "services": real["services"]}) == []
     fl = va[(va["village_id"] == "0861TB103") & (va["year"] == 2020)].set_index("service_type")
@@ -319,7 +321,12 @@ def test_built_table_is_complete_and_valid(real):
     assert (
         fl.loc["grocery", "nearest_service_id"] == "model:grocery:0861TB103" and fl.loc["grocery", "distance_km"] == 0
     )
-    assert fl.loc["pharmacy", "nearest_service_id"] == "osm:788414608" and fl.loc["pharmacy", "quality"] == "observed"
+    assert fl.loc["pharmacy", "nearest_service_id"] == "osm:788414608"
+    assert fl.loc["pharmacy", "quality"] == "observed_partial"  # the OSM 2020 layer is incomplete
+    # bill payment: the nearest point is Fliseryd's own observed servicepunkt, so the row is observed
+    assert (
+        fl.loc["payment", "nearest_service_id"] == "sp:0861TB103:payment" and fl.loc["payment", "quality"] == "observed"
+    )
     assert fl.loc["pharmacy", "distance_km"] == pytest.approx(14.65, abs=0.01)
     assert fl.loc["atm", "nearest_service_id"] == "model:atm:0861TC104" and fl.loc["atm", "quality"] == "modelled"
     assert fl.loc["atm", "road_km"] == pytest.approx(1.3 * fl.loc["atm", "distance_km"])
@@ -365,4 +372,4 @@ def test_opening_a_pharmacy_agent_in_fliseryd(real):
     v = res.villages.set_index("village_id")
     assert v.loc["0861TB103", "new_distance_km"] == 0 and v.loc["0861TB103", "old_service_id"] == "osm:788414608"
     assert (v["new_service_id"] == "new:1").all() and (v["change_km"] < 0).all()
-    assert (v["quality"] == "observed").all()
+    assert (v["quality"] == "observed_partial").all()  # the rest of the pharmacy layer is the partial OSM export

@@ -149,6 +149,9 @@ def test_method_sections_are_the_same_in_both_languages():
         "costs",
         "sources",
         "targets_projection",
+        "quality_levels",
+        "health_rule",
+        "official",
     ]
     for name in sv:
         assert i18n.placeholders(sv[name]) == i18n.placeholders(en[name]), name

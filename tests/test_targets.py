@@ -216,7 +216,8 @@ def test_summary_on_built_data_carries_modelled_quality(registry, frames):
     tab = T.summary_table(frames["indicators"], registry, "08", as_of=2026).set_index("target_id")
     ex = tab.loc["example_kalmar_grocery_10km"]
     assert ex["status"] in ("met", "missed") and ex["quality"] == "modelled"
-    assert tab.loc["broadband_2020_95", "status"] == "no_data"  # no county broadband series in the seed
+    # Kolada N07900 for Kalmar län (embedded): evaluated, not "no data"
+    assert tab.loc["broadband_2020_95", "status"] == "missed"
 
 
 # ------------------------------------------------------------------------------------------ uploads

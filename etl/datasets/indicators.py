@@ -1,4 +1,8 @@
-"""Seed broadband series, tätort totals (and access aggregates, Kolada KPIs) -> `indicators`."""
+"""Kolada series (broadband, official access), tätort totals, access aggregates (+ fetched Kolada KPIs) -> `indicators`.
+
+Access aggregates are computed for the service layer's snapshot year only (village_access); broadband and
+the other Kolada series are real time series (embedded from data/seed/kolada_values, newer years by fetch).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ from collections.abc import Mapping
 import pandas as pd
 
 from etl import seed
+from etl.datasets import Inputs
 from etl.fetchers import kolada_kpis
+from servicekartan import kolada, quality
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.definitions import COUNTRY_CODE, QUALITY_OBSERVED
 from servicekartan.indicators import access_indicators
 
 NAME = "indicators"
-INPUTS: tuple[str, ...] = ("villages", "population", "village_access")
+INPUTS: tuple[str, ...] = ("villages", "population", "village_access", "kolada_values")
 
 
 def broadband_national(raw: pd.DataFrame) -> pd.DataFrame:
@@ -63,25 +69,42 @@ def tatort_totals(villages: pd.DataFrame, population: pd.DataFrame) -> pd.DataFr
 
 def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     villages, population = inputs["villages"], inputs["population"]
-    parts = [broadband_national(seed.read_csv("broadband_national.csv")), tatort_totals(villages, population)]
-    # access aggregates + per-village service level (servicekartan.indicators)
+    fetched = kolada_kpis.load_indicators()  # fetched Kolada KPIs (data/raw/kolada), empty if none; wins over seed
+    parts = [fetched] if len(fetched) else []
+    parts += [kolada.to_indicators(inputs["kolada_values"]), tatort_totals(villages, population)]
+    # access aggregates + per-village service level (servicekartan.indicators), snapshot year only
     parts.append(access_indicators(inputs["village_access"], villages, population))
-    kolada = kolada_kpis.load_indicators()  # fetched Kolada KPIs (data/raw/kolada), empty if none
-    parts += [kolada] if len(kolada) else []
     df = pd.concat(parts, ignore_index=True).drop_duplicates(["area_code", "year", "indicator_id"], keep="first")
     df = df.sort_values(["indicator_id", "area_code", "year"], ignore_index=True)
+    access_prov = Inputs.provenance_of(inputs, "village_access")
+    kolada_prov = Inputs.provenance_of(inputs, "kolada_values")
+    layer = quality.copy_layer_extra(access_prov.extra)
     prov = Provenance(
-        source="SCB (tätorter), PTS (broadband, national)",
-        licence="CC0 (SCB); public facts (PTS)",
-        attribution=seed.SCB_ATTR + "; Källa: PTS",
-        origin="data/seed/tatorter_2020_scb.csv; data/seed/broadband_national.csv",
-        retrieved="2026-11-01",
-        method="Sums over tätorter; broadband shares as published (base changed from population to households in 2014)",
+        source=(
+            "SCB (tätorter 2020: population of the access aggregates, tätort totals); "
+            "OpenStreetMap (pharmacy and vårdcentral points, HOT export 2020-09-04) and Servicekartan's modelled "
+            "service layer (grocery, fuel, parcel, ATM, cash deposit, bill payment, school) through the access "
+            "engine; Kolada (broadband N07900, N07918–N07920 from PTS; official access N07530/N07531 from "
+            "Tillväxtverket; N00954)"
+        ),
+        licence=(
+            "CC0 1.0 (SCB); ODbL 1.0 (OpenStreetMap-derived access rows: share-alike, attribution); modelled "
+            "(Servicekartan estimate, CC0) for the modelled service types; Kolada's terms ('Källa: Kolada')"
+        ),
+        attribution=f"{seed.SCB_ATTR}; {seed.OSM_ATTR}; {seed.KOLADA_ATTR}",
+        origin="data/seed/tatorter_2020_scb.csv; data/seed/sweden_health_facilities_osm_2020.csv; "
+        "data/seed/kolada_values/; data/processed/village_access.parquet",
+        retrieved=f"2020-09-04 (OSM); {kolada_prov.retrieved} (Kolada); 2026-11-01 (SCB)",
+        method=(
+            "Sums over tätorter; access aggregates (people and share beyond each threshold) for the service "
+            f"layer's snapshot year {quality.SNAPSHOT_YEAR} only, quality per row = worst quality of the counted "
+            "rows (modelled > observed_partial > observed); Kolada values as published (broadband base "
+            "population until 2014, households 2015–2020, population from 2021; N07900 2009 not comparable, left out)"
+        ),
         quality="mixed",
+        extra=layer,
     )
-    if len(kolada):
-        prov.source += ", Kolada (" + ", ".join(sorted(kolada_kpis.KPIS)) + ")"
-        prov.licence += "; CC BY 4.0 (Kolada)"
-        prov.attribution += "; " + kolada_kpis.SPEC.attribution
+    if len(fetched):
+        prov.source += "; Kolada fetched (" + ", ".join(sorted(kolada_kpis.KPIS)) + ")"
         prov.origin += "; data/raw/kolada/"
     return Dataset(NAME, df, prov)

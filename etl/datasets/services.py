@@ -10,26 +10,28 @@ from scipy.spatial import cKDTree
 
 from etl import seed
 from etl.fetchers import osm_services
-from servicekartan import geo
+from servicekartan import geo, places, quality
 from servicekartan.catalog import Dataset, Provenance
-from servicekartan.definitions import QUALITY_OBSERVED
 from servicekartan.modelled import MODEL_THRESHOLDS, modelled_services
 from servicekartan.servicepoints import servicepoint_services
 
 NAME = "services"
 INPUTS: tuple[str, ...] = ("villages", "population", "servicepoints")
 
-# HOT export facility -> service type; dentists are not an everyday service here.
-HOT_FACILITY_TYPES = {"pharmacy": "pharmacy", "clinic": "health", "doctors": "health", "hospital": "health"}
+HOT_SOURCE = "OpenStreetMap (HOT export 2020-09-04)"
 
 
 def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: pd.DataFrame) -> pd.DataFrame:
-    """HOT OSM health export -> observed pharmacy and health rows with SWEREF coords and kommun.
+    """HOT OSM health export -> pharmacy and primary-care (vårdcentral) rows, quality observed_partial.
 
-    The kommun is the polygon the point falls in; the generalised polygons are clipped to the
+    Which rows: servicekartan.quality's rule (pharmacies; clinic/doctors points named as primary care;
+    never hospitals, dentists or specialist clinics). The layer is incomplete (coverage measured in
+    `build`), so every row is `observed_partial`. The kommun is the polygon the point falls in; the generalised polygons are clipped to the
     coastline, so a point outside every polygon takes the kommun of its nearest tätort.
     """
-    df = raw[raw["facility"].isin(HOT_FACILITY_TYPES)].copy()
+    types = quality.classify(raw)
+    df = raw[types.notna()].copy()
+    df["service_type"] = types[types.notna()]
     lat = pd.to_numeric(df["lat"]).to_numpy()
     lon = pd.to_numeric(df["lng"]).to_numpy()
     x, y = geo.to_sweref(lat, lon)
@@ -41,8 +43,11 @@ def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: 
     out = pd.DataFrame(
         {
             "service_id": "osm:" + df["osm_id"].astype(str),
-            "service_type": df["facility"].map(HOT_FACILITY_TYPES),
-            "name": df["name"].replace("", None),
+            "service_type": df["service_type"],
+            # "Apoteket" alone says nothing: the name gets its place (nearest tätort) unless it names it already
+            "name": [
+                places.with_place(n, p) for n, p in zip(df["name"], places.nearest_place(x, y, villages), strict=True)
+            ],
             "lat": lat,
             "lon": lon,
             "x": x,
@@ -50,8 +55,8 @@ def transform_health(raw: pd.DataFrame, municipalities_geojson: dict, villages: 
             "municipality_code": kommun.astype(str),
             "opened": pd.array([None] * len(df), dtype="Int64"),
             "closed": pd.array([None] * len(df), dtype="Int64"),
-            "source": "OpenStreetMap (HOT export 2020-09-04)",
-            "quality": QUALITY_OBSERVED,
+            "source": HOT_SOURCE,
+            "quality": quality.QUALITY_PARTIAL,
         }
     )
     return out.drop_duplicates("service_id").reset_index(drop=True)
@@ -75,8 +80,16 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         attribution=seed.OSM_ATTR + "; " + seed.SCB_ATTR,
         origin="data/seed/sweden_health_facilities_osm_2020.csv; data/seed/tatorter_2020_scb.csv; data/seed/servicepoints.json",
         retrieved="2020-09-04 (OSM); 2026-11-01 (SCB)",
-        method="Observed OSM health points; modelled points per tätort by a population rule (see Om/Method)",
+        method=(
+            "OSM pharmacies and primary-care points (vårdcentral/hälsocentral by the rule shown on the method page: "
+            "facility clinic/doctors and a primary-care name; no hospitals, dentists or specialist clinics), "
+            "quality observed_partial with coverage measured against published national counts; modelled points "
+            "per tätort by a population rule (quality modelled); real servicepunkter (observed). An OSM name that does not name its place gets the nearest tätort "
+            "in parentheses ('Apoteket (Mönsterås)'). One snapshot: "
+            f"{quality.SNAPSHOT_YEAR}."
+        ),
         quality="mixed",
+        extra=quality.layer_extra(df),
     )
     if len(observed):
         prov.source += f"; {osm_services.SOURCE_PREFIX} {osm_services.retrieved_dates(observed)} (ODbL)"

@@ -22,7 +22,7 @@ from servicekartan.definitions import QUALITY_OBSERVED
 
 # Kolada KPI -> (indicator_id, unit)
 KPIS: dict[str, tuple[str, str]] = {
-    "N07530": ("share_within_2km_grocery", "%"),
+    "N07530": ("official_within_2km_grocery", "%"),  # Tillväxtverket (road distance); not our own estimate
     "N07900": ("broadband_100", "%"),
     "N07918": ("broadband_1000", "%"),
     "N07919": ("broadband_1000_dense", "%"),
