@@ -141,7 +141,8 @@ with left:
         st.plotly_chart(fig, key="access_map")
 with right:
     tr = views.trend(ix.area(area), area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
-    if not tr.empty:  # an area without tätort points has no trend (said on the left)
+    # a trend only where the service layer varies over the years: one snapshot draws no line (honest time)
+    if tr["year"].nunique() > 1:
         st.plotly_chart(
             charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"),
             key="trend",
