@@ -67,7 +67,7 @@ HOSTILE: tuple[Hostile, ...] = (
         "/?lang=xx&area=0861&ind=zzz%22%3E%3Cb%3Ebold",
         (("lang", "lang"), ("ind", "ind")),
     ),
-    Hostile("data-reversed-years", "/data?ds=village_access&area=0861&years=2020-2015", (("years", "years"),), 0),
+    Hostile("data-reversed-years", "/data?ds=indicators&area=0861&years=2020-2015", (("years", "years"),), 0),
     Hostile("presenter-evil-deck", "/?present=1&deck=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", (("deck", "deck"),)),
 )
 

@@ -53,15 +53,15 @@ PAGES: tuple[PageSpec, ...] = (
         "Översikt",
         "Overview",
         min_charts=2,  # service counts + kommun choropleth
-        expect_sv=("Sverige", "Invånare i tätorter", "Antal tätorter", "Servicepunkter per typ"),
-        expect_en=("Sweden", "Population in tätorter", "Number of tätorter", "Service points by type"),
+        expect_sv=("Sverige", "Invånare 2024", "Antal tätorter", "Servicepunkter per typ"),
+        expect_en=("Sweden", "Population 2024", "Number of tätorter", "Service points by type"),
         modelled=True,
     ),
     PageSpec(
         "villages",
         "Byar",
         "Villages",
-        min_charts=4,  # village map + profile: distances, distances over years, population
+        min_charts=2,  # village map + profile distances (one service snapshot: no lines over the years)
         expect_sv=("Urval", "Byprofil", "Välj by", "Jämförbara byar i samma län"),
         expect_en=("Filters", "Village profile", "Choose village", "Similar-sized villages in the same county"),
         modelled=True,
@@ -70,7 +70,7 @@ PAGES: tuple[PageSpec, ...] = (
         "access",
         "Tillgänglighet",
         "Access",
-        min_charts=3,  # village map, population by distance band, trend
+        min_charts=3,  # whole-population distance bands, shares per type, village map
         expect_sv=("Servicetyp", "Avståndsgräns (km)", "Tänk om …", "Välj något att stänga eller öppna."),
         expect_en=("Service type", "Distance threshold (km)", "What if …", "Choose something to close or open."),
         modelled=True,
@@ -239,7 +239,7 @@ def test_journey_kommun_to_village_profile(page, base_url: str) -> None:
     no_exception(page)
     assert main(page).locator("h2, h3").first.inner_text().strip() == "Mönsterås"
     assert _metric(page, "Antal tätorter") == "5"
-    assert _metric(page, "Invånare i tätorter") == "10 013"  # Swedish format: space as thousands separator
+    assert _metric(page, "Invånare 2024") == "13 069"  # official; Swedish format: space as thousands separator
     assert_charts_drawn(page, 2)
     names = {r[0] for r in _table_rows(page, "tatort")}
     assert names == {"Blomstermåla", "Fliseryd", "Mönsterås", "Oknö", "Timmernabben"}
@@ -282,7 +282,7 @@ def test_journey_kommun_to_village_profile(page, base_url: str) -> None:
     page.locator(f'[data-testid="stSidebarNav"] a[href="{base_url}/"]').click()
     harness.wait_rendered(page)
     assert _metric(page, "Number of tätorter") == "5"
-    assert _metric(page, "Population in tätorter") == "10,013"  # English format
+    assert _metric(page, "Population 2024") == "13,069"  # English format
 
 
 def test_presenter_mode(page, base_url: str) -> None:
