@@ -258,7 +258,7 @@ def test_journey_kommun_to_village_profile(page, base_url: str) -> None:
     assert "village=0861TB103" in page.url, page.url
     assert main(page).get_by_text("Fliseryd — Mönsterås, Kalmar län", exact=True).is_visible()
     assert _metric(page, "Invånare") == "716"
-    charts = assert_charts_drawn(page, 4)
+    charts = assert_charts_drawn(page, 2)  # map and distances: one service snapshot draws no lines over the years
     bars = next(c for c in charts if "Avstånd till närmaste service" in c["title"])
     assert bars["points"] == 9, bars  # one bar per service type
     assert "Fliseryd" in bars["title"], bars
