@@ -42,8 +42,7 @@ all_types = grid_data.memo(
 )
 row = all_types.set_index("service_type").reindex([stype]).iloc[0]
 st.subheader(t("grid.access_header", lang, who=who[:1].upper() + who[1:], s=slabel, y=gyear))
-if grid_views.is_modelled(row["quality"]):
-    ui.modelled_badge()
+ui.quality_badge(row["quality"], [stype])
 m1, m2, m3 = st.columns(3)
 m1.metric(
     t("grid.share_within", lang, n=km),
@@ -74,7 +73,7 @@ with g_right:
         lambda: charts.share_within_bars(
             all_types,
             labels,
-            t("grid.cards_title", lang, n=km, y=gyear).replace(" …", ""),
+            t("grid.cards_title", lang, n=km, y=gyear),
             lang,
             points=points if basis == grid_views.PAGE_BASES[0] else None,
             points_name=t("grid.tatort_points_legend", lang, y=years[-1]),
@@ -112,11 +111,7 @@ table = ui.memo(
     ("village_table", area, year, stype, km),
     lambda: views.village_table(villages, population, ax.get("year", year), area, year, stype, km),
 )
-modelled = (table["quality"] == "modelled").any()
-if stype in ("pharmacy", "health") and ui.meta("services").get("retrieved", "").startswith("2020"):
-    st.caption(t("osm_partial", lang))
-if modelled:
-    ui.modelled_badge()
+ui.quality_badges(table["quality"], [stype])
 left, right = st.columns([3, 2])
 with left:
     if table.empty:  # e.g. Solna: its people live in Stockholm's tätort, whose point lies in another kommun

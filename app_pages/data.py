@@ -61,8 +61,7 @@ sel = downloads.select(frames, filters)  # positions only: the full frame is bui
 meta = ui.meta(ds)
 
 st.subheader(f"{t('preview', lang)} — {fmt.number(len(sel), lang)} {t('rows', lang)}")
-if sel.any_modelled():
-    ui.modelled_badge()
+ui.quality_badges(sel.qualities(), filters.service_types or None)
 if not len(sel):
     st.warning(t("empty_download", lang))
     st.stop()

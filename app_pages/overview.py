@@ -3,7 +3,7 @@ whole-population access cards, service points, targets, a kommun map and the vil
 
 import streamlit as st
 
-from servicekartan import areas, charts, fmt, grid_views, targets, ui, views
+from servicekartan import areas, charts, evaluable, fmt, grid_views, places, targets, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, THRESHOLDS_KM, service_label
 from servicekartan.grid import BASIS_ALL
 from servicekartan.i18n import indicator_label, t
@@ -77,8 +77,6 @@ cards = grid_data.memo(
 )
 cards = cards.reindex(list(PRIORITY_TYPES))
 modelled = cards["quality"].map(grid_views.is_modelled).fillna(False)
-if modelled.any():
-    ui.modelled_badge()
 st.markdown(f"**{t('grid.cards_title', lang, n=km, y=grid_year)}**")
 cols = st.columns(len(cards))
 for col, (stype, row) in zip(cols, cards.iterrows(), strict=True):
@@ -87,6 +85,8 @@ for col, (stype, row) in zip(cols, cards.iterrows(), strict=True):
         fmt.percent(row["share_within"], lang),
         help=grid_views.layer_note(stype, row["quality"], lang),
     )
+    with col:  # each card says what it is built from (modelled / observed, incomplete with coverage / observed)
+        ui.quality_badge(row["quality"], [stype])
     point, point_year = grid_views.tatort_point_share_within(here, stype, km)
     col.caption(
         t("grid.tatort_points", lang, y=point_year, v=fmt.percent(point, lang))
@@ -103,8 +103,7 @@ counts = ui.memo(("service_counts", area), lambda: views.service_counts(services
 labels = {s: service_label(s, lang) for s in counts["service_type"]}
 left, right = st.columns([2, 3])
 with left:
-    if counts["modelled"].any():
-        ui.modelled_badge()
+    ui.quality_badges(services.loc[services["service_type"].isin(counts["service_type"]), "quality"], labels)
     title = t("service_points", lang) + (
         " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
     )
@@ -114,7 +113,7 @@ with left:
     st.subheader(t("targets_status", lang))
     tsum = ui.targets_summary(area)
     ui.table(
-        targets.in_language(tsum, lang)[["status", "name"]],
+        targets.in_language(tsum, lang).assign(status=evaluable.in_words(tsum, lang))[["status", "name"]],
         lang,
         labels={"name": "target"},
         style=lambda s: s.apply(
@@ -153,8 +152,7 @@ with right:
         label = short = indicator_label(ind, lang)
         values = views.kommun_values(ix.indicator(ind), ind, year, county)
     codes = set(areas.kommuner_in(county, names))
-    if (values["quality"] == "modelled").any():
-        ui.modelled_badge()
+    ui.quality_badges(values["quality"], [ind.removeprefix(grid_views.MAP_PREFIX)] if ind in grid_ids else None)
     fig = ui.memo(
         ("fig_kommun_map", ind, year, area, km, lang),
         lambda: charts.area_choropleth(
@@ -174,7 +172,7 @@ with right:
 
 
 # Villages of the area
-st.subheader(t("villages_in_area", lang))
+st.subheader(t(places.villages_heading_key(villages), lang))
 table = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
 ui.table(
     table[["name", "kind", "municipality_code", "population", "area_ha"]].assign(

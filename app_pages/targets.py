@@ -17,21 +17,16 @@ registry = ui.target_registry()
 as_of = date.today().year
 
 
-def words(summary):
-    """Status in words (the targets package's own, or evaluable's not evaluable / open)."""
-    return [evaluable.status_words(s, lang) or targets.status_label(s, lang) for s in summary["status"]]
-
-
 def sources_of(indicator_id: str) -> tuple[str, ...]:
     return ("kolada_values",) if indicator_id in evaluable.KOLADA_INDICATORS else ("indicators",)
 
 
 st.subheader(f"{t('targets_summary', lang)}: {names.get(area, area)}")
-raw = ui.targets_summary(area, as_of)
-summary = evaluable.judge(raw)
-shown = targets.in_language(raw, lang).assign(
-    status=words(summary),
+summary = ui.targets_summary(area, as_of)  # judged: not evaluable / open where that is the honest answer
+shown = targets.in_language(summary, lang).assign(
+    status=evaluable.in_words(summary, lang),
     trend_reaches=summary["trend_reaches"].replace({"never": t("never", lang)}),
+    breaks=summary["breaks"].map(lambda b: targets.localise_breaks(b, lang)),
     reason=[evaluable.reason(r, lang) for _, r in summary.iterrows()],
     **{c: summary[c].astype(float) for c in ("target_value", "value_at_target", "latest_value")},
 )
@@ -105,7 +100,7 @@ else:
         sentence = f"{status.target.name(lang)}: {evaluable.reason({**judged.to_dict(), 'target_id': tid}, lang)}"
     st.markdown(sentence)
     if status.breaks:
-        st.caption(t("truth.series_flagged", lang, breaks=", ".join(b.describe() for b in status.breaks)))
+        st.caption(t("truth.series_flagged", lang, breaks=", ".join(b.describe(lang) for b in status.breaks)))
     years = f"{int(series['year'].min())}–{int(series['year'].max())}"
     st.caption(f"{t('source', lang)}: {row.get('source', '')} · {indicator_label(row['indicator_id'], lang)}")
     source_caption(*sources_of(row["indicator_id"]), qualities=series.get("quality", ["observed"]), year=years)

@@ -22,6 +22,7 @@ DOWNLOADABLE: tuple[str, ...] = (
     "villages",
     "village_access",
     "indicators",
+    "kolada_values",
     "area_population",
     "grid_indicators",
     "grid_population",
@@ -104,6 +105,12 @@ class Selection:
         if len(self.positions) == len(self.frame):
             return self.frame.reset_index(drop=True)
         return self.frame.take(self.positions).reset_index(drop=True)
+
+    def qualities(self) -> list[str]:
+        """The quality levels among the selected rows (each gets its badge on the page)."""
+        if "quality" not in self.frame.columns or not len(self.positions):
+            return []
+        return sorted(set(self.frame["quality"].to_numpy(object)[self.positions]) - {None})
 
     def any_modelled(self) -> bool:
         if "quality" not in self.frame.columns:

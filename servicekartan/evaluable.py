@@ -16,6 +16,7 @@ from servicekartan import fmt
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import indicator_label, t
 from servicekartan.quality import QUALITY_MODELLED
+from servicekartan.targets import status_label
 
 NOT_EVALUABLE = "not_evaluable"
 OPEN = "open"
@@ -73,6 +74,11 @@ def status_words(status: str, lang: str) -> str | None:
     if status == OPEN:
         return t("truth.status_open", lang)
     return None
+
+
+def in_words(summary: pd.DataFrame, lang: str) -> list[str]:
+    """Each row's status in words: evaluable's own (not evaluable, open) or the targets package's."""
+    return [status_words(s, lang) or status_label(s, lang) for s in summary["status"]]
 
 
 def reason(row: pd.Series | dict, lang: str) -> str:

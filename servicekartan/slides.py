@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from servicekartan import areas, charts, fmt, views
+from servicekartan import areas, charts, fmt, places, views
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import indicator_label, t
 
@@ -47,7 +47,7 @@ def _year(ctx: Context) -> int:
 
 def villages_population(ctx: Context) -> Slide:
     v = views.villages_in_area(ctx.frames["villages"], ctx.frames["population"], ctx.area).head(15)
-    title = f"{t('villages_in_area', ctx.lang)}: {ctx.names.get(ctx.area, ctx.area)}"
+    title = f"{t(places.villages_heading_key(ctx.frames['villages']), ctx.lang)}: {ctx.names.get(ctx.area, ctx.area)}"
     fig = go.Figure(
         go.Bar(
             x=v["population"],

@@ -31,11 +31,21 @@ def test_overview_monsteras_facts():
     assert counts["Dagligvarubutik *"] == 4  # modelled: the four tätorter of ≥500 (Oknö, 377, has none)
     table = frame_with(at, "kind")
     assert set(table["name"]) == {"Blomstermåla", "Fliseryd", "Mönsterås", "Oknö", "Timmernabben"}
+    partial = "Observerad, ofullständig (täckning: {})"
     assert badge_labels(at) == [
+        # one badge per access card: grocery, fuel, pharmacy, parcel, atm, health (each says what it is built on)
         "Modellerad",
         "Modellerad",
+        partial.format("apotek 47 %"),
         "Modellerad",
-    ]  # access cards, service counts, kommun map of grocery access (each view: test_view_snapshot)
+        "Modellerad",
+        partial.format("vårdcentral 27 %"),
+        # service counts: a badge per level among the bars, worst last
+        "Observerad",
+        partial.format("apotek 47 %, vårdcentral 27 %"),
+        "Modellerad",
+        "Modellerad",  # kommun map of grocery access (each view: test_view_snapshot)
+    ]
     assert "Källa: SCB" in texts(at)
 
 
@@ -127,7 +137,8 @@ def test_targets_page_broadband_missed():
     # value_at_target has gaps (targets without data), so the column is shown as formatted text, "–" for missing
     assert row["status"] == "Missed" and row["value_at_target"] == "86.8"  # Kolada N07900 Sverige 2020
     assert "–" in set(summary["value_at_target"]) and "None" not in set(summary["value_at_target"].astype(str))
-    assert "the trend reaches it in 2024" in texts(at)  # fitted on 2021-2022 (population base after the break)
+    assert "the trend reaches" not in texts(at)  # a missed target: no trend year (honest time)
+    assert "86.8 % (observed 2020)" in texts(at)
 
 
 def test_servicepoints_business_case_fliseryd():

@@ -106,3 +106,23 @@ def test_register_column_is_the_total_investment():
     register = at.dataframe[0]
     body = str(register.proto)  # the column configuration carries the header labels
     assert "Investering totalt" in body and "Byggkostnad" not in body
+
+
+def test_overview_target_table_is_judged_like_malbild():
+    """The overview's target table says what Målbild says: open, not evaluable on a modelled layer, met, missed."""
+    at = run(area="0861")
+    table = next(d.value for d in at.dataframe if list(d.value.columns) == ["status", "name"])
+    status = dict(zip(table["name"], table["status"], strict=True))
+    assert status["Bredband 2015: 40 % med ≥100 Mbit/s"] == "Uppnått"
+    assert status["Bredband 2020: 95 % med ≥100 Mbit/s"] == "Ej uppnått"
+    assert status["Bredband 2025: 98 % med ≥1 Gbit/s"] == "Öppet"  # 94.9 % in 2022, the data's last year
+    cash = [s for name, s in status.items() if name.startswith("Kontantuttag")]
+    assert cash == ["Kan inte bedömas"]  # the ATM layer is modelled
+
+
+def test_target_sentence_in_the_page_language():
+    at = run("targets", area="0861", target="broadband_2020_95")
+    text = texts(at)
+    assert "80,4 % (observerat 2020)" in text  # Kolada N07900 Mönsterås 2020, Swedish decimals
+    assert "andel av befolkningen → andel av hushållen" in text  # the break in words, not base codes
+    assert "trenden når" not in text  # a missed target gets no trend year

@@ -43,7 +43,15 @@ from servicekartan.targets.registry import (
     target_row,
     targets_to_csv,
 )
-from servicekartan.targets.series import Projection, SeriesBreak, find_breaks, prepare_series, project, series_base
+from servicekartan.targets.series import (
+    Projection,
+    SeriesBreak,
+    find_breaks,
+    localise_breaks,
+    prepare_series,
+    project,
+    series_base,
+)
 from servicekartan.targets.status import Target, TargetStatus, evaluate, series_for, trend_frame
 from servicekartan.targets.summary import SUMMARY_COLUMNS, in_language, status_by_area, status_row, summary_table
 from servicekartan.targets.validation import validate_record
@@ -103,6 +111,7 @@ __all__ = [
     "find_breaks",
     "has_errors",
     "in_language",
+    "localise_breaks",
     "load_targets",
     "merge_targets",
     "method_text",

@@ -51,8 +51,24 @@ class SeriesBreak:
     base_before: str
     base_after: str
 
-    def describe(self) -> str:
-        return f"{self.year_before}→{self.year_after}: {self.base_before} → {self.base_after}"
+    def describe(self, lang: str = "en") -> str:
+        """'2014→2015: andel av befolkningen → andel av hushållen' (bases in words where the catalog has them)."""
+        return f"{self.year_before}→{self.year_after}: {_base_words(self.base_before, lang)} → {_base_words(self.base_after, lang)}"
+
+
+def localise_breaks(text: str, lang: str) -> str:
+    """A summary table's language-neutral `breaks` text ('2014→2015: population → households; …') in words."""
+    parts = []
+    for item in filter(None, (x.strip() for x in str(text or "").split(";"))):
+        years, _, bases = item.partition(": ")
+        parts.append(f"{years}: " + " → ".join(_base_words(b.strip(), lang) for b in bases.split(" → ")))
+    return "; ".join(parts)
+
+
+def _base_words(base: str, lang: str) -> str:
+    from servicekartan.i18n import has, t
+
+    return t(f"base_{base}", lang) if base and has(f"base_{base}", lang) else base
 
 
 def prepare_series(series: pd.DataFrame, indicator_id: str | None = None) -> pd.DataFrame:

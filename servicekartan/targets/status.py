@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from servicekartan import i18n
+from servicekartan import fmt, i18n
 from servicekartan.areas import COUNTRY_CODE, normalise
 from servicekartan.definitions import QUALITY_MODELLED, QUALITY_OBSERVED
 from servicekartan.targets.series import Projection, SeriesBreak, find_breaks, meets, prepare_series, project
@@ -110,14 +110,16 @@ class TargetStatus:
         tg, unit = self.target, (" " + self.target.unit if self.target.unit else "")
         head = "head_at_least" if tg.direction == "at_least" else "head_at_most"
         parts = [
-            i18n.t(f"target_sentence.{head}", lang, name=tg.name(lang), value=_fmt(tg.value), unit=unit, year=tg.year),
+            i18n.t(
+                f"target_sentence.{head}", lang, name=tg.name(lang), value=_fmt(tg.value, lang), unit=unit, year=tg.year
+            ),
             self.label(lang).lower(),
         ]
         if self.value_at_target is not None:
-            parts.append(f"{_fmt(self.value_at_target)}{unit} ({self.basis_text(lang)})")
+            parts.append(f"{fmt.number(self.value_at_target, lang, 1)}{unit} ({self.basis_text(lang)})")
         if self.first_met_year is not None:
             parts.append(i18n.t("target_sentence.first_met", lang, year=self.first_met_year))
-        if self.projection is not None and self.status != "met":
+        if self.projection is not None and self.status not in ("met", "missed"):  # a trend speaks only of a future
             p = self.projection
             parts.append(
                 i18n.t("target_sentence.never_reaches", lang)
@@ -126,13 +128,15 @@ class TargetStatus:
             )
         if self.breaks:
             parts.append(
-                i18n.t("target_sentence.series_break", lang, breaks=", ".join(b.describe() for b in self.breaks))
+                i18n.t("target_sentence.series_break", lang, breaks=", ".join(b.describe(lang) for b in self.breaks))
             )
         return "; ".join(parts) + "."
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{round(x):d}"
+def _fmt(x: float, lang: str = "en") -> str:
+    """A target value with the decimals it has (at most 2), in the language's number format: 95, 0,3, 1,22."""
+    decimals = len(f"{x:.2f}".rstrip("0").split(".")[1]) if abs(x - round(x)) > 1e-9 else 0
+    return fmt.number(x, lang, decimals)
 
 
 def _quality(series: pd.DataFrame) -> str:

@@ -8,7 +8,7 @@ page header), `tables` (labelled, formatted tables), `presenter` (slide deck), `
 (the session's targets and the add/upload form).
 """
 
-from servicekartan.ui.captions import modelled_badge, source_caption, source_line
+from servicekartan.ui.captions import modelled_badge, quality_badge, quality_badges, source_caption, source_line
 from servicekartan.ui.data import (
     access_index,
     access_model,
@@ -49,6 +49,8 @@ __all__ = [
     "memo",
     "meta",
     "modelled_badge",
+    "quality_badge",
+    "quality_badges",
     "page_header",
     "page_link_url",
     "presenting",

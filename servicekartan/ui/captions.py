@@ -32,7 +32,7 @@ _PATH = re.compile(r"(?:\b(?:data|etl|servicekartan|tests)/[\w./*-]*|\b[\w-]+\.(
 
 def _level(q: object) -> str:
     q = str(q)
-    if q == "mixed":
+    if q in ("mixed", "grid_estimate"):  # grid_estimate: area_population's sum of squares, a model
         return quality.QUALITY_MODELLED
     return q if q in _BADGE else quality.QUALITY_OBSERVED
 
@@ -82,7 +82,9 @@ def quality_badge(level: str, service_types: Iterable[str] | None = None) -> Non
 
 def quality_badges(qualities: Iterable[object], service_types: Iterable[str] | None = None) -> None:
     """A badge per level present among the rows of a figure (observed alone gets one too), worst last."""
-    levels = sorted({_level(q) for q in qualities}, key=quality.QUALITY_RANK.get)
+    levels = sorted(
+        {_level(q) for q in qualities if str(q) not in ("missing", "nan", "None")}, key=quality.QUALITY_RANK.get
+    )
     if not levels:
         return
     with st.container(horizontal=True):

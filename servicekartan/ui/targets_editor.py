@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from servicekartan import targets
+from servicekartan import evaluable, targets
 from servicekartan.i18n import t
 from servicekartan.ui.data import indicator_index, load, version
 from servicekartan.ui.shared_memo import memo
@@ -35,17 +35,20 @@ def _store_user_targets(registry: pd.DataFrame) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _targets_summary(area: str, as_of: int | None, registry: pd.DataFrame, data_version: float) -> pd.DataFrame:
-    return targets.summary_table(indicator_index().area(area), registry, area, as_of=as_of)
+    return evaluable.judge(targets.summary_table(indicator_index().area(area), registry, area, as_of=as_of))
 
 
 def targets_summary(area: str, as_of: int | None = None) -> pd.DataFrame:
-    """Every target for the area, evaluated (cached per area, registry and data version).
+    """Every target for the area, evaluated and judged honestly (`evaluable.judge`: not evaluable on a modelled
+    layer, open after the data's last year), cached per area, registry and data version.
 
     With only the national targets the result is shared by every session; a user's own targets make it theirs."""
     if _user_targets() is None:
         return memo(
             ("targets_summary", area, as_of),
-            lambda: targets.summary_table(indicator_index().area(area), _seed_targets(), area, as_of=as_of),
+            lambda: evaluable.judge(
+                targets.summary_table(indicator_index().area(area), _seed_targets(), area, as_of=as_of)
+            ),
         )
     return _targets_summary(area, as_of, target_registry(), version("indicators"))
 
