@@ -294,9 +294,17 @@ def village_labels(villages: pd.DataFrame, names: dict[str, str]) -> dict[str, s
 
 
 def service_labels(services: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
-    """Service id -> "Name (Kommun)" for pickers ("?" for a service without a name)."""
-    labels = services["name"].fillna("?") + " (" + services["municipality_code"].map(names) + ")"
-    return dict(zip(services["service_id"], labels, strict=True))
+    """Service id -> "Name (Kommun)" for pickers ("?" for a service without a name); a name that already says its
+    place gets the kommun inside the same brackets: "Apotek Hjärtat (Blomstermåla, Mönsterås)"."""
+    out = {}
+    for sid, name, code in zip(services["service_id"], services["name"], services["municipality_code"], strict=True):
+        name, kommun = (name if isinstance(name, str) and name else "?"), names.get(code, code)
+        if name.endswith(")") and "(" in name:
+            place = name[name.rindex("(") + 1 : -1]
+            out[sid] = name if place == kommun else f"{name[:-1]}, {kommun})"
+        else:
+            out[sid] = f"{name} ({kommun})"
+    return out
 
 
 def affected(villages: pd.DataFrame) -> tuple[float, int]:

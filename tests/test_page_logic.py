@@ -33,6 +33,17 @@ def test_village_and_service_labels() -> None:
     assert views.village_labels(villages, names) == {"v1": "Fliseryd (Mönsterås)"}
     services = pd.DataFrame({"service_id": ["s1"], "name": [None], "municipality_code": ["0861"]})
     assert views.service_labels(services, names) == {"s1": "? (Mönsterås)"}
+    placed = pd.DataFrame(
+        {
+            "service_id": ["a", "b"],
+            "name": ["Apotek Hjärtat (Blomstermåla)", "Apoteket (Mönsterås)"],
+            "municipality_code": ["0861", "0861"],
+        }
+    )
+    assert views.service_labels(placed, names) == {
+        "a": "Apotek Hjärtat (Blomstermåla, Mönsterås)",  # one pair of brackets: place, kommun
+        "b": "Apoteket (Mönsterås)",  # the place is the kommun's name: said once
+    }
     changed = pd.DataFrame({"village_id": ["v1", "v1", "v2"], "population": [100, 100, 50]})
     assert views.affected(changed) == (150, 2)
 
