@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from servicekartan.datasets import columns as dataset_columns
 from servicekartan.definitions import (
     ACCESS_YEARS,
     COUNTRY_CODE,
@@ -70,18 +71,9 @@ METHODS: tuple[str, ...] = (METHOD_ESTIMATE, METHOD_NETWORK, METHOD_UNREACHABLE,
 # Years outside this window are not tabulated even if a service's opened/closed lies there.
 YEAR_FLOOR, YEAR_CEILING = 2000, 2050
 
-ACCESS_COLUMNS: tuple[str, ...] = (
-    "village_id",
-    "year",
-    "service_type",
-    "nearest_service_id",
-    "distance_km",
-    "road_km",
-    "minutes",
-    "method",
-    "quality",
-    "road_service_id",  # the service nearest by road (network mode); = nearest_service_id for estimates
-)
+# The village_access columns (datasets.py, the one description) plus, in memory only, the service nearest by road
+# (network mode; = nearest_service_id for estimates).
+ACCESS_COLUMNS: tuple[str, ...] = (*dataset_columns("village_access"), "road_service_id")
 
 
 def method_text(circuity: float = CIRCUITY_FACTOR, speed_kmh: float = AVERAGE_SPEED_KMH) -> str:

@@ -39,6 +39,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from servicekartan.access import METHOD_NO_SERVICE, AccessModel
+from servicekartan.datasets import columns as dataset_columns
 from servicekartan.definitions import (
     COUNTRY_CODE,
     SERVICE_TYPE_IDS,
@@ -87,21 +88,8 @@ KOMMUN_MODEL = (
     "takes the kommun of the nearest polygon vertex; län = the first two digits of the kommun code."
 )
 
-AGGREGATE_COLUMNS: tuple[str, ...] = (
-    "area_code",
-    "level",
-    "year",
-    "service_type",
-    "basis",
-    "threshold",
-    "unit",
-    "population",
-    "pop_within",
-    "pop_beyond",
-    "share_within",
-    "share_beyond",
-    "quality",
-)
+# The grid_indicators columns (datasets.py, the one description) but population_source, which the builder adds.
+AGGREGATE_COLUMNS: tuple[str, ...] = tuple(c for c in dataset_columns("grid_indicators") if c != "population_source")
 
 
 # --------------------------------------------------------------------------------------------- cell ids
