@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
 
 import responses
+
+from tests.fakeapi import bodies
 
 OWN_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The workplace's real recorded API responses live in ../shared/fixtures beside the repo. A clone without that
@@ -73,60 +76,13 @@ def add_json(rsps: responses.RequestsMock, method: str, url: str, body: bytes, s
 TAB638_META = "pxweb_r/v2/tables/TAB638/metadata-f01ece.json"
 
 
-def cell_value(codes: tuple[str, ...]) -> float:
-    """Deterministic value of a cell, computed from its codes (the mocked server's 'database')."""
-    return float(sum((i + 1) * (len(c) * 31 + sum(map(ord, c))) for i, c in enumerate(codes)))
-
-
-def jsonstat2_answer(meta: dict, sel: dict[str, list[str]], value=cell_value) -> dict:
-    """A JSON-stat2 data answer for an explicit selection, shaped like SCB's (dimensions in metadata order)."""
-    import itertools
-
-    dims = [d for d in meta["id"] if d in sel]
-    return {
-        "version": "2.0",
-        "class": "dataset",
-        "label": meta.get("label", ""),
-        "source": "SCB",
-        "updated": meta.get("updated", ""),
-        "id": dims,
-        "size": [len(sel[d]) for d in dims],
-        "role": meta.get("role", {}),
-        "dimension": {
-            d: {
-                "label": meta["dimension"][d]["label"],
-                "category": {
-                    "index": {c: i for i, c in enumerate(sel[d])},
-                    "label": {c: meta["dimension"][d]["category"]["label"].get(c, c) for c in sel[d]},
-                },
-            }
-            for d in dims
-        },
-        "value": [value(k) for k in itertools.product(*[sel[d] for d in dims])],
-    }
+# One builder of SCB answers serves the mocked server here and the local fake (tests/fakeapi).
+cell_value, jsonstat2_answer = bodies.cell_value, bodies.jsonstat2_answer
 
 
 def tab5557_metadata() -> dict:
-    """TAB5557's documented shape (2025-, Cell Key Method): total codes instead of elimination, new content codes."""
-    meta = json.loads((FIXTURES / TAB638_META).read_bytes())
-    meta["label"] = "Folkmängden efter region, civilstånd, ålder och kön. År 2025"
-    dims = meta["dimension"]
-    for dim, code, label in (
-        ("Civilstand", "SC", "totalt, samtliga civilstånd"),
-        ("Alder", "TotSA", "totalt, samtliga åldrar"),
-        ("Kon", "TotSa", "totalt, samtliga män och kvinnor"),
-    ):
-        cat = dims[dim]["category"]
-        cat["index"] = {**{k: v for k, v in cat["index"].items() if k != "tot"}, code: len(cat["index"])}
-        cat["label"] = {**{k: v for k, v in cat["label"].items() if k != "tot"}, code: label}
-        dims[dim]["extension"]["elimination"] = False
-    dims["ContentsCode"]["category"] = {
-        "index": {"000007ME": 0, "000007MG": 1},
-        "label": {"000007ME": "Folkmängd", "000007MG": "Folkökning"},
-    }
-    dims["Tid"]["category"] = {"index": {"2025": 0}, "label": {"2025": "2025"}}
-    meta["size"] = [len(dims[d]["category"]["index"]) for d in meta["id"]]
-    return meta
+    """TAB5557's documented shape (2025-, Cell Key Method), a fresh copy (callers edit it)."""
+    return copy.deepcopy(bodies.tab5557_metadata())
 
 
 def serve_scb_population(rsps: responses.RequestsMock, *, data=None, calls: list | None = None) -> None:

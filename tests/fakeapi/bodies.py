@@ -161,7 +161,7 @@ def cell_value(codes: tuple[str, ...]) -> float:
     return float(sum((i + 1) * (len(c) * 31 + sum(map(ord, c))) for i, c in enumerate(codes)))
 
 
-def jsonstat2_answer(meta: dict, sel: dict[str, list[str]]) -> dict:
+def jsonstat2_answer(meta: dict, sel: dict[str, list[str]], value=None) -> dict:
     """BUILT: a JSON-stat2 data answer for an explicit selection, shaped like SCB's (recorded data-*-POST.json)."""
     dims = [d for d in meta["id"] if d in sel]
     return {
@@ -183,7 +183,7 @@ def jsonstat2_answer(meta: dict, sel: dict[str, list[str]]) -> dict:
             }
             for d in dims
         },
-        "value": [cell_value(k) for k in itertools.product(*[sel[d] for d in dims])],
+        "value": [(value or cell_value)(k) for k in itertools.product(*[sel[d] for d in dims])],
     }
 
 
