@@ -67,7 +67,7 @@ def test_sverige_whole_population_grocery_share_equals_brute_force():
     cards = metrics(at)
     assert cards["Dagligvarubutik *"] == fmt.percent(expected, "sv")  # "40,7 %"
     body = texts(at)
-    assert "**Andel av alla invånare inom 2 km (fågelväg) från närmaste …, 2024**" in body
+    assert "**Andel av alla invånare inom 2 km (fågelväg) från närmaste servicepunkt av varje slag, 2024**" in body
     assert "Underlag: alla invånare, SCB:s befolkningsrutor 1 km 2024 (summa av rutor)" in body
     assert "dagligvarubutik, post- och paketombud – modellerat: en punkt per tätort med minst 500 invånare" in body
     assert "nedre gräns" in body
