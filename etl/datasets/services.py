@@ -102,4 +102,5 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         prov.origin += "; data/raw/own/services/"
         prov.licence += "; own registers: " + imports.LICENCE
         prov.method += "; imported own registers (quality own_data) replace or add to the layer of their types"
+        prov.extra["own_types"] = ",".join(sorted({s for m in imported for s in m["types"]}))
     return Dataset(NAME, df, prov)

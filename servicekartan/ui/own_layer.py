@@ -21,6 +21,7 @@ from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import t
 
 STATE_KEY = "own_layer"
+OWN_TYPES_KEY = "own_types"  # provenance extra of `services`: the types with own points (session or imported)
 # Datasets the session recomputes from its layer (every other dataset is the built one).
 DERIVED: tuple[str, ...] = ("services", "village_access", "indicators", "grid_access", "grid_indicators")
 _BASE_INPUTS: tuple[str, ...] = (*DERIVED, "villages", "population", "grid_population")
@@ -190,6 +191,8 @@ def meta(name: str, base: dict) -> dict:
     if name in ("services", "village_access", "indicators"):
         layer_q = quality.layer_extra(_services(layer.key, _version()))
         out["extra"].update({k: v for k, v in layer_q.items() if k.startswith("quality_")})
+    before = {s for s in str(out["extra"].get(OWN_TYPES_KEY, "")).split(",") if s}
+    out["extra"][OWN_TYPES_KEY] = ",".join(s for s in SERVICE_TYPE_IDS if s in before | set(layer.types))
     out["source"] = f"{base.get('source', '')}; {layer.points['source'].iloc[0]}"
     own_line = t("own.caption", _lang(), source=", ".join(x for x in (layer.source, layer.date) if x) or "–")
     out["attribution"] = f"{base.get('attribution', '')}; {own_line}"
@@ -206,10 +209,23 @@ def _lang() -> str:
 # --------------------------------------------------------------------------------------------- badges and links
 
 
+def own_types() -> set[str]:
+    """Service types with own data in what this session sees: uploaded here, or imported into the build."""
+    from servicekartan.ui.data import meta
+
+    extra = (meta("services") or {}).get("extra") or {}
+    return {s for s in str(extra.get(OWN_TYPES_KEY, "")).split(",") if s}
+
+
 def own_badge(service_types: object = None) -> None:
-    """The "Egna data / Own data" badge on a figure built from the session's own layer (types: the figure's)."""
-    if current() is None or (service_types is not None and not covers(service_types)):
+    """The "Egna data / Own data" badge on a figure built from own data (service_types: the figure's types)."""
+    types = own_types()
+    if not types:
         return
+    if service_types is not None:
+        wanted = {service_types} if isinstance(service_types, str) else set(service_types)
+        if not wanted & types:
+            return
     from servicekartan.ui.captions import quality_badge
 
     quality_badge(quality.QUALITY_OWN)
