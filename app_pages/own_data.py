@@ -58,6 +58,7 @@ with st.form("own_use"):
         modes[stype] = st.radio(
             t("own.mode_label", lang, s=service_label(stype, lang), n=fmt.number(n, lang)),
             own_data.MODES,
+            index=own_data.MODES.index(own_data.ADD),  # adding is the cautious default
             format_func=lambda m: t(f"own.mode_{m}", lang),
             horizontal=True,
             key=f"own_mode_{stype}",

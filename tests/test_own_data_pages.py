@@ -35,6 +35,7 @@ def test_upload_changes_the_access_page_and_shows_the_badge():
     assert any("3 rader avvisades" in w.value for w in at.warning)
     report = at.dataframe[-1].value
     assert list(report.iloc[:, 0]) == ["rad 7", "rad 8", "rad 9"]
+    assert at.radio(key="own_mode_fuel").value == "add"  # the cautious default
     at.radio(key="own_mode_grocery").set_value("replace")
     at.text_input(key="own_source").set_value("Region Kalmar län")
     at.button[-1].click()  # the form's "Använd dessa data"
