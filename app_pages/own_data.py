@@ -7,7 +7,7 @@ import streamlit as st
 
 from servicekartan import fmt, own_data, ui
 from servicekartan.definitions import service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import t, tn
 from servicekartan.own_read import MAX_BYTES
 from servicekartan.ui import own_layer
 
@@ -41,9 +41,17 @@ if result.fatal is not None:
     st.stop()
 if result.points.empty:
     st.error(t("own.no_rows", lang), icon=":material/block:")
-st.success(t("own.accepted", lang, n=fmt.number(len(result.points), lang)))
+st.success(
+    t("own.accepted", lang, count=tn("count.rows", len(result.points), lang, n=fmt.number(len(result.points), lang)))
+)
 if result.rejected:
-    st.warning(t("own.rejected", lang, n=fmt.number(len(result.rejected), lang)))
+    st.warning(
+        t(
+            "own.rejected",
+            lang,
+            count=tn("count.rows", len(result.rejected), lang, n=fmt.number(len(result.rejected), lang)),
+        )
+    )
     st.dataframe(result.report(lang), hide_index=True, key="own_rejected")  # plain text cells, never HTML
 if result.points.empty:
     st.stop()
@@ -51,12 +59,17 @@ if result.points.empty:
 with st.form("own_use"):
     c1, c2 = st.columns([3, 1])
     source = c1.text_input(t("own.source", lang), max_chars=200, help=t("own.source_help", lang), key="own_source")
-    date = c2.date_input(t("own.date", lang), value=dt.date.today(), key="own_date")
+    date = c2.date_input(t("own.date", lang), value=dt.date.today(), format="YYYY-MM-DD", key="own_date")
     st.markdown(f"**{t('own.mode_header', lang)}**")
     modes = {}
     for stype, n in result.counts().items():
         modes[stype] = st.radio(
-            t("own.mode_label", lang, s=service_label(stype, lang), n=fmt.number(n, lang)),
+            t(
+                "own.mode_label",
+                lang,
+                s=service_label(stype, lang),
+                count=tn("count.service_points", n, lang, n=fmt.number(n, lang)),
+            ),
             own_data.MODES,
             index=own_data.MODES.index(own_data.ADD),  # adding is the cautious default
             format_func=lambda m: t(f"own.mode_{m}", lang),

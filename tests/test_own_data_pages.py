@@ -31,8 +31,8 @@ def test_upload_changes_the_access_page_and_shows_the_badge():
     at = run("own_data", area="0861")
     assert "högst 5\u00a0MB" in at.file_uploader(key="own_upload").label  # the limit, in the page's language
     upload(at, MIXED.read_bytes(), MIXED.name)
-    assert any("5 rader godtogs" in s.value for s in at.success)
-    assert any("3 rader avvisades" in w.value for w in at.warning)
+    assert any("Godtogs: 5 rader" in s.value for s in at.success)
+    assert any("Avvisades: 3 rader" in w.value for w in at.warning)
     report = at.dataframe[-1].value
     assert list(report.iloc[:, 0]) == ["rad 7", "rad 8", "rad 9"]
     assert at.radio(key="own_mode_fuel").value == "add"  # the cautious default

@@ -143,12 +143,13 @@ def sidebar() -> None:
 def page_header(title_key: str) -> str:
     """Title, URL warnings and, in presenter mode, the slide deck instead of the page; returns the language."""
     language = lang()
-    page_notices(language)  # own data in use, or a link made with own data / another data build
     if presenting():
+        page_notices(language)  # own data in use, or a link made with own data / another data build
         show_url_warnings()
         presenter_deck(language)
         st.stop()
     st.title(t(title_key, language))
+    page_notices(language)  # own data in use, or a link made with own data / another data build
     show_url_warnings()
     save_view_button(title_key, language)
     return language

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from servicekartan import build_id, layer_derive, own_data, quality, roadgraph
+from servicekartan import build_id, fmt, layer_derive, own_data, quality, roadgraph
 from servicekartan.access import AccessModel
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import t, tn
 
 STATE_KEY = "own_layer"
 OWN_TYPES_KEY = "own_types"  # provenance extra of `services`: the types with own points (session or imported)
@@ -241,7 +241,13 @@ def page_notices(lang: str) -> None:
     layer = current()
     if layer is not None:
         st.info(
-            t("own.active", lang, n=len(layer.points), types=layer.types_text(lang), source=layer.source or "–"),
+            t(
+                "own.active",
+                lang,
+                count=tn("count.service_points", len(layer.points), lang, n=fmt.number(len(layer.points), lang)),
+                types=layer.types_text(lang),
+                source=layer.source or "–",
+            ),
             icon=":material/upload_file:",
         )
         sync_url("own", "1", None)

@@ -24,7 +24,7 @@ def test_copied_own_data_link_shows_the_notice_in_a_fresh_browser(page, new_page
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(MIXED))
     wait_idle(page)
     shown = " ".join(alerts(page))
-    assert "5 rader godtogs" in shown and "3 rader avvisades" in shown
+    assert "Godtogs: 5 rader" in shown and "Avvisades: 3 rader" in shown
     main(page).get_by_label("Källa (vem har sammanställt registret)", exact=True).and_(
         page.get_by_test_id("stTextInputField")
     ).fill("Region Kalmar län")
