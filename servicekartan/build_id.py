@@ -9,6 +9,7 @@ downloads and copied links (`build=`), so a reader can tell whether a figure cam
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from servicekartan import catalog, paths
@@ -33,6 +34,23 @@ def build_id(directory: Path | None = None) -> str:
         h.update(f"{path.stem}={digest}\n".encode())
         n += 1
     return h.hexdigest()[:LENGTH] if n else ""
+
+
+@lru_cache(maxsize=8)
+def _of_version(resolved: str) -> str:
+    return build_id(Path(resolved))
+
+
+def current() -> str:
+    """The running build's id, cached per version folder (a build swaps data/processed to a new one)."""
+    directory = paths.processed_dir()
+    try:
+        resolved = directory.resolve(strict=True)
+    except OSError:
+        return ""
+    if not directory.is_symlink():  # a plain folder (an old layout or a test): no version to key on
+        return build_id(resolved)
+    return _of_version(str(resolved))
 
 
 def same(a: str | None, b: str | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from servicekartan import catalog, paths
+from servicekartan import build_id, catalog, paths
 from servicekartan.access import AccessModel
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import t
@@ -90,7 +90,7 @@ def load_optional(name: str) -> pd.DataFrame | None:
 def meta(name: str) -> dict:
     """A dataset's provenance (Parquet metadata); empty when it cannot be read."""
     try:
-        base = _meta_cached(name, data_dir(), version(name))
+        base = {**_meta_cached(name, data_dir(), version(name)), "build_id": build_id.current()}
     except catalog.DatasetError:
         return {}
     return own_layer.meta(name, base) if own_layer.key() else base

@@ -236,7 +236,7 @@ def page_notices(lang: str) -> None:
     link made with own data this session lacks, or with another data build."""
     from servicekartan.ui.url_state import sync_url, url_param
 
-    current_build = build_id.build_id()
+    current_build = build_id.current()
     link_build = url_param("build")
     layer = current()
     if layer is not None:
