@@ -3,7 +3,7 @@ whole-population access cards, service points, targets, a kommun map and the vil
 
 import streamlit as st
 
-from servicekartan import areas, charts, fmt, grid_views, targets, ui, views
+from servicekartan import areas, charts, evaluable, fmt, grid_views, targets, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, THRESHOLDS_KM, service_label
 from servicekartan.grid import BASIS_ALL
 from servicekartan.i18n import indicator_label, t
@@ -79,6 +79,7 @@ cards = cards.reindex(list(PRIORITY_TYPES))
 modelled = cards["quality"].map(grid_views.is_modelled).fillna(False)
 if modelled.any():
     ui.modelled_badge()
+ui.own_badge(PRIORITY_TYPES)  # figures recomputed from the user's own service data
 st.markdown(f"**{t('grid.cards_title', lang, n=km, y=grid_year)}**")
 cols = st.columns(len(cards))
 for col, (stype, row) in zip(cols, cards.iterrows(), strict=True):
@@ -105,6 +106,7 @@ left, right = st.columns([2, 3])
 with left:
     if counts["modelled"].any():
         ui.modelled_badge()
+    ui.own_badge()
     title = t("service_points", lang) + (
         " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
     )
@@ -155,6 +157,7 @@ with right:
     codes = set(areas.kommuner_in(county, names))
     if (values["quality"] == "modelled").any():
         ui.modelled_badge()
+    ui.own_badge(ind.removeprefix(grid_views.MAP_PREFIX) if ind in grid_ids else evaluable.access_service(ind) or [])
     fig = ui.memo(
         ("fig_kommun_map", ind, year, area, km, lang),
         lambda: charts.area_choropleth(

@@ -82,3 +82,32 @@ def test_unreadable_upload_changes_nothing():
     upload(at, "typ;namn;lat;lon\nlivsmedel;Åkes;57,1;16,2\n".encode("cp1252"), "latin1.csv")
     assert any("Inget användes" in e.value and "rad 2" in e.value for e in at.error)
     assert "own_layer" not in at.session_state
+
+
+def _with_layer(page: str, **params: str):  # noqa: ANN202 - an AppTest
+    from servicekartan import own_data
+    from servicekartan.ui import own_layer
+    from tests.apptest_helpers import app
+
+    grocery = MIXED.parent / "own_grocery_kalmar.csv"
+    r = own_data.validate(grocery.read_bytes(), grocery.name)
+    at = app(page, **params)
+    at.session_state["own_layer"] = own_layer.make(r.points, {"grocery": "replace"}, "Region Kalmar län", "2026-11-30")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_own_data_make_the_grocery_target_evaluable():
+    plain = run("targets", area="08", target="example_kalmar_grocery_10km")
+    assert any("Kan inte bedömas" in w.value for w in plain.warning)  # not evaluable on the modelled layer
+    at = _with_layer("targets", area="08", target="example_kalmar_grocery_10km")
+    assert not any("Kan inte bedömas" in w.value for w in at.warning)
+    assert "Egna data" in badge_labels(at) and "Modellerad" not in badge_labels(at)
+
+
+def test_downloads_carry_the_build_id_and_the_own_data():
+    at = _with_layer("data", area="0861", ds="services")
+    cite = " ".join(c.value for c in at.code) + " ".join(m.value for m in at.markdown)
+    assert f"data build {build_id.build_id()}" in cite
+    assert "with own data (grocery store (replaces))" in cite
