@@ -37,7 +37,7 @@ if upload is None:
 
 result = own_data.validate(upload.getvalue(), upload.name)
 if result.fatal is not None:
-    st.error(t("own.nothing_used", lang, why=result.fatal.message(lang)), icon=":material/block:")
+    st.error(own_data.md_escape(t("own.nothing_used", lang, why=result.fatal.message(lang))), icon=":material/block:")
     st.stop()
 if result.points.empty:
     st.error(t("own.no_rows", lang), icon=":material/block:")

@@ -295,9 +295,23 @@ def _points(keep: list[dict], source: str, date: str) -> pd.DataFrame:
     return df[list(dataset_columns("services"))]
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: object) -> str:
+    """Text shown through Markdown (st.info, st.error, captions) kept literal: every Markdown special escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def clean_source(source: object) -> str:
+    """The uploader's stated source as plain words: no Markdown/HTML specials (it reaches captions and downloads)."""
+    text = re.sub(r"[\[\]`*_<>{}|~$#!\\]", " ", str(source or ""))
+    return re.sub(r"\s+", " ", text).strip()[:200]
+
+
 def source_text(source: str, date: str) -> str:
     """The uploader's stated source and date as stored on every point ('Egna data: Region Kalmar län, 2026-11-30')."""
-    src = re.sub(r"\s+", " ", str(source or "").strip())[:200] or "–"
+    src = clean_source(source) or "–"
     return f"own data: {src}" + (f", {str(date).strip()[:10]}" if str(date or "").strip() else "")
 
 

@@ -145,3 +145,11 @@ def test_merge_replace_and_add(data_env):
     added = own_data.merge(services, pts, {"grocery": "add"})
     assert len(added) == len(services) + 5 and added["service_id"].is_unique
     assert own_data.layer_hash(pts, {"grocery": "add"}) != own_data.layer_hash(pts, {"grocery": "replace"})
+
+
+def test_stated_source_and_messages_stay_inert_in_markdown():
+    assert own_data.clean_source("Region [Kalmar](http://x.example) <b>län</b> ![i](y)") == (
+        "Region Kalmar (http://x.example) b län /b (y)"
+    )
+    escaped = own_data.md_escape("kolumner saknas: [x](http://e) :red[y]")
+    assert "[" not in escaped.replace("\\[", "") and "\\:red" in escaped

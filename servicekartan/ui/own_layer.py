@@ -51,12 +51,17 @@ class OwnLayer:
 
 _LAYERS: dict[str, OwnLayer] = {}  # content hash -> layer: what the cached computations below are keyed on
 _LOCK = threading.Lock()
+MAX_LAYERS = 64
 
 
 def make(points: pd.DataFrame, modes: dict[str, str], source: str, date: str) -> OwnLayer:
     modes = {s: modes.get(s, own_data.ADD) for s in SERVICE_TYPE_IDS if (points["service_type"] == s).any()}
+    source, date = own_data.clean_source(source), own_data.clean_source(date)[:10]
     pts = points.assign(source=own_data.source_text(source, date))
     key = own_data.layer_hash(pts, modes)
+    with _LOCK:
+        while len(_LAYERS) >= MAX_LAYERS:  # oldest first; a session whose layer was dropped re-registers it
+            _LAYERS.pop(next(iter(_LAYERS)))
     return OwnLayer(pts.reset_index(drop=True), modes, source, date, key)
 
 
