@@ -149,7 +149,7 @@ def test_merge_replace_and_add(data_env):
 
 def test_stated_source_and_messages_stay_inert_in_markdown():
     assert own_data.clean_source("Region [Kalmar](http://x.example) <b>län</b> ![i](y)") == (
-        "Region Kalmar (http://x.example) b län /b (y)"
+        "Region Kalmar (http://x.example) b län /b i (y)"
     )
     escaped = own_data.md_escape("kolumner saknas: [x](http://e) :red[y]")
     assert "[" not in escaped.replace("\\[", "") and "\\:red" in escaped
