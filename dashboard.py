@@ -39,6 +39,7 @@ PAGES = [
         icon=":material/storefront:",
         url_path="servicepoints",
     ),
+    st.Page("app_pages/own_data.py", title=t("own.page", lang), icon=":material/upload_file:", url_path="own_data"),
     st.Page("app_pages/data.py", title=t("page_data", lang), icon=":material/download:", url_path="data"),
     st.Page("app_pages/method.py", title=t("page_method", lang), icon=":material/info:", url_path="method"),
     # The default page lives at "/"; its own name still opens it (a hand-typed or older /overview link).

@@ -9,6 +9,7 @@ from servicekartan.ui import grid_data
 from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_access")
+st.page_link("app_pages/own_data.py", label=t("own.link_to", lang), icon=":material/upload_file:")
 area = ui.current_area()
 names = ui.region_names()
 villages, population, services = ui.load("villages"), ui.load("population"), ui.load("services")
@@ -43,6 +44,7 @@ all_types = grid_data.memo(
 row = all_types.set_index("service_type").reindex([stype]).iloc[0]
 st.subheader(t("grid.access_header", lang, who=who[:1].upper() + who[1:], s=slabel, y=gyear))
 ui.quality_badge(row["quality"], [stype])
+ui.own_badge([stype], shown=[row["quality"]])
 m1, m2, m3 = st.columns(3)
 m1.metric(
     t("grid.share_within", lang, n=km),
@@ -112,6 +114,7 @@ table = ui.memo(
     lambda: views.village_table(villages, population, ax.get("year", year), area, year, stype, km),
 )
 ui.quality_badges(table["quality"], [stype])
+ui.own_badge([stype], shown=table["quality"])
 left, right = st.columns([3, 2])
 with left:
     if table.empty:  # e.g. Solna: its people live in Stockholm's tätort, whose point lies in another kommun
@@ -147,6 +150,7 @@ official_beside(area, names)  # Kolada N07530 beside our whole-population 2 km f
 
 # What-if
 st.header(t("whatif", lang))
+ui.own_badge([stype])
 st.caption(t("whatif_help", lang))
 active = views.active_services(services, area, stype, year)
 snames = views.service_labels(active, names)

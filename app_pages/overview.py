@@ -77,6 +77,7 @@ cards = grid_data.memo(
 )
 cards = cards.reindex(list(PRIORITY_TYPES))
 modelled = cards["quality"].map(grid_views.is_modelled).fillna(False)
+ui.own_badge(PRIORITY_TYPES, shown=cards["quality"])  # figures recomputed from the user's own service data
 st.markdown(f"**{t('grid.cards_title', lang, n=km, y=grid_year)}**")
 cols = st.columns(len(cards))
 for col, (stype, row) in zip(cols, cards.iterrows(), strict=True):
@@ -104,6 +105,7 @@ labels = {s: service_label(s, lang) for s in counts["service_type"]}
 left, right = st.columns([2, 3])
 with left:
     ui.quality_badges(services.loc[services["service_type"].isin(counts["service_type"]), "quality"], labels)
+    ui.own_badge(shown=services["quality"])
     title = t("service_points", lang) + (
         " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
     )
@@ -153,6 +155,10 @@ with right:
         values = views.kommun_values(ix.indicator(ind), ind, year, county)
     codes = set(areas.kommuner_in(county, names))
     ui.quality_badges(values["quality"], [ind.removeprefix(grid_views.MAP_PREFIX)] if ind in grid_ids else None)
+    ui.own_badge(
+        ind.removeprefix(grid_views.MAP_PREFIX) if ind in grid_ids else evaluable.access_service(ind) or [],
+        shown=values["quality"],
+    )
     fig = ui.memo(
         ("fig_kommun_map", ind, year, area, km, lang),
         lambda: charts.area_choropleth(

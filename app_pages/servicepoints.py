@@ -115,6 +115,7 @@ if types:
     effect = servicepoints.access_effect(ui.access_model(), vid, types, year, name=sp_name)
     if effect.quality == "modelled":
         ui.modelled_badge()
+    ui.own_badge(types)
     summ = effect.summary
     km_rows = summ[summ["unit"] == "km"] if "unit" in summ else summ
     st.plotly_chart(

@@ -84,6 +84,7 @@ elif series.empty:
     st.info(evaluable.reason({**judged.to_dict(), "target_id": tid}, lang) or t("truth.no_chart", lang))
 else:
     quality_badge(status.quality if status.quality != "mixed" else "modelled")
+    ui.own_badge(evaluable.access_service(row["indicator_id"]) or [])
     fig = charts.target_chart(
         series,
         targets.trend_frame(status),

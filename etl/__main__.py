@@ -1,4 +1,4 @@
-"""Command line: `python -m etl build` (offline) and `python -m etl fetch` (online).
+"""Command line: `python -m etl build` (offline), `python -m etl fetch` (online), `python -m etl import-services FILE`.
 
 Exit codes: 0 ok, 1 failed (one line per problem, data/processed unchanged), 2 bad options (fetch),
 3 the data folder is in use by another fetch/build (named) and --wait ran out.
@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from etl import fetch as fetch_cmd
+from etl import imports as imports_cmd
 from etl.build import BuildOrderError, build
 from etl.lock import EXIT_LOCKED, DataLocked
 from etl.validate import SeedError, ValidationError
@@ -27,9 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     fetch_cmd.add_arguments(
         sub.add_parser("fetch", help="download SCB, Kolada and OpenStreetMap data into data/raw (online, resumable)")
     )
+    imp = sub.add_parser(
+        "import-services", help="import a service register (own data) into data/raw/own and rebuild; all or nothing"
+    )
+    imports_cmd.add_arguments(imp)
+    fetch_cmd.add_wait_argument(imp)
     args = parser.parse_args(argv)
     if args.command == "fetch":
         return fetch_cmd.main(args)
+    if args.command == "import-services":
+        return imports_cmd.main(args)
     if args.command == "build":
         try:
             build(args.datasets or None, out=sys.stderr, wait=args.wait)

@@ -68,7 +68,8 @@ COLUMNS: dict[str, Column] = {
     "quality": Column(
         _str,
         "observed (from a source), observed_partial (real observations of an incomplete layer; coverage in the "
-        "provenance) or modelled (estimated by Servicekartan's stated rule)",
+        "provenance), modelled (estimated by Servicekartan's stated rule) or own_data (observed, from the user's "
+        "own register: uploaded or imported)",
     ),
     "source": Column(_str, "Source of the row"),
     # 1 km population grid and whole-population access (servicekartan.grid)

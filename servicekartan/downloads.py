@@ -172,7 +172,8 @@ def citation(meta: dict, f: Filters, link: str, retrieved_on: str) -> str:
     return (
         f"Servicekartan ({retrieved_on[:4]}). Dataset '{f.dataset}', filter {json.dumps(f.query(), ensure_ascii=False)}. "
         f"Data: {meta.get('attribution', '')} — {meta.get('source', '')} ({meta.get('licence', '')}), "
-        f"retrieved {meta.get('retrieved', '')}, built {meta.get('built_at', '')[:10]}. Downloaded {retrieved_on}. {link}"
+        f"retrieved {meta.get('retrieved', '')}, built {meta.get('built_at', '')[:10]}, data build {meta.get('build_id', '–')}"
+        f"{' with own data (' + meta['own_data'] + ')' if meta.get('own_data') else ''}. Downloaded {retrieved_on}. {link}"
     )
 
 
@@ -187,7 +188,7 @@ def readme(df: pd.DataFrame, meta: dict, f: Filters, cite: str) -> str:
         f"- Licence: {meta.get('licence', '')}",
         f"- Attribution: {meta.get('attribution', '')}",
         f"- Origin: {meta.get('origin', '')}",
-        f"- Retrieved: {meta.get('retrieved', '')}; built: {meta.get('built_at', '')}",
+        f"- Retrieved: {meta.get('retrieved', '')}; built: {meta.get('built_at', '')}; data build: {meta.get('build_id', '–')}",
         f"- Method: {meta.get('method', '')}",
         f"- Quality: {meta.get('quality', '')}",
         "",

@@ -20,6 +20,7 @@ from servicekartan.definitions import QUALITY_MODELLED, SERVICE_TYPE_IDS
 from servicekartan.grid import BASIS_65PLUS, BASIS_ALL, BASIS_IN_TATORT, BASIS_OUTSIDE_TATORT
 from servicekartan.i18n import service_label, t
 from servicekartan.modelled import MODEL_THRESHOLDS
+from servicekartan.quality import QUALITY_OWN
 from servicekartan.views import DISTANCE_BANDS, FrameIndex
 
 # area_population.quality
@@ -238,6 +239,8 @@ def is_modelled(quality: object) -> bool:
 def layer_note(service_type: str, quality: object, lang: str) -> str:
     """What the service layer of a type is: modelled (by which rule; a share within is then a lower bound) or
     observed."""
+    if quality == QUALITY_OWN:
+        return t("grid.layer_own", lang)
     if is_modelled(quality):
         n = MODEL_THRESHOLDS.get(service_type)
         return t("grid.layer_modelled", lang, n=fmt.number(n, lang)) if n else t("grid.layer_modelled_any", lang)

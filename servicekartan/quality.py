@@ -1,4 +1,4 @@
-"""Quality levels of the data (observed / observed_partial / modelled), the health-layer rule, and measured coverage.
+"""Quality levels of the data (observed / observed_partial / modelled / own_data), the health-layer rule, and measured coverage.
 
 Three levels, worst wins when figures are combined:
 
@@ -6,7 +6,9 @@ Three levels, worst wins when figures are combined:
   (own data, a real servicepunkt, a fetched complete source);
 * ``observed_partial`` — real observations, but the layer is known to miss points; its coverage is
   measured against a published national count (`COVERAGE`) and stated next to every figure;
-* ``modelled`` — estimated points (servicekartan.modelled), not observations.
+* ``modelled`` — estimated points (servicekartan.modelled), not observations;
+* ``own_data`` — observed points from the user's own register (servicekartan.own_data: uploaded for a
+  session or imported with `etl import-services`); ranked as observed, with its own badge "Egna data".
 
 The OpenStreetMap health export of 2020 (HOT, `sweden_health_facilities_osm_2020.csv`) has only
 `facility` and `name`. `health_rule` keeps primary care only (vårdcentral / hälsocentral): the rule
@@ -28,7 +30,7 @@ QUALITY_MODELLED = "modelled"
 QUALITY_OWN = "own_data"
 # Worst last: combining figures takes the highest rank present.
 QUALITY_RANK: dict[str, int] = {QUALITY_OBSERVED: 0, QUALITY_OWN: 0, QUALITY_PARTIAL: 1, QUALITY_MODELLED: 2}
-QUALITY_LEVELS: tuple[str, ...] = (QUALITY_OBSERVED, QUALITY_PARTIAL, QUALITY_MODELLED)
+QUALITY_LEVELS: tuple[str, ...] = (QUALITY_OBSERVED, QUALITY_PARTIAL, QUALITY_MODELLED, QUALITY_OWN)
 
 
 def combine(qualities: Iterable[object]) -> str:

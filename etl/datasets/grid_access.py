@@ -15,14 +15,14 @@ import pyarrow as pa
 
 from etl import seed_population as sp
 from etl.datasets import Inputs
-from servicekartan import access, grid, roadgraph
+from servicekartan import access, layer_derive, roadgraph
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.datasets import DATASETS
 
 NAME = "grid_access"
 INPUTS: tuple[str, ...] = ("grid_population", "services")
 
-ACCESS_GRID_YEARS: tuple[int, ...] = (2021, 2024)
+ACCESS_GRID_YEARS: tuple[int, ...] = layer_derive.ACCESS_GRID_YEARS
 
 # Columns, types and key: the one description in servicekartan.datasets.
 SCHEMA: pa.Schema = DATASETS[NAME].schema
@@ -32,15 +32,8 @@ KEY: tuple[str, ...] = DATASETS[NAME].key
 def transform(
     grid_population: pd.DataFrame, services: pd.DataFrame, graph: roadgraph.RoadGraph | None = None
 ) -> pd.DataFrame:
-    parts = []
-    for year in ACCESS_GRID_YEARS:
-        cells = grid_population[grid_population["year"] == year]
-        if len(cells):
-            out = grid.grid_access(cells, services, year, graph=graph)
-            kommun = pd.Series(cells["municipality_code"].to_numpy(object), index=cells["cell_id"].to_numpy(object))
-            parts.append(out.assign(municipality_code=out["cell_id"].map(kommun)))  # for filtering by area
-    df = pd.concat(parts, ignore_index=True)
-    return df[SCHEMA.names]
+    """Every grid year with access figures x every type (servicekartan.layer_derive, shared with the own-data layer)."""
+    return layer_derive.grid_access(grid_population, services, graph)
 
 
 def service_layer(services: pd.DataFrame) -> str:

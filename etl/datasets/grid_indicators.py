@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from etl.datasets import Inputs
-from servicekartan import grid
+from servicekartan import grid, layer_derive
 from servicekartan.catalog import Dataset, Provenance
 from servicekartan.datasets import DATASETS
 
@@ -29,28 +29,13 @@ KEY: tuple[str, ...] = DATASETS[NAME].key
 
 
 def weights(cells: pd.DataFrame) -> dict[str, np.ndarray]:
-    """People per square for each basis the grid supports (65+ only where the source has it)."""
-    pop = cells["population"].to_numpy(float)
-    in_t = cells["in_tatort"].to_numpy(bool)
-    w = {
-        grid.BASIS_ALL: pop,
-        grid.BASIS_IN_TATORT: np.where(in_t, pop, 0.0),
-        grid.BASIS_OUTSIDE_TATORT: np.where(in_t, 0.0, pop),
-    }
-    p65 = cells["population_65plus"].to_numpy(float)
-    if np.isfinite(p65).any():
-        w[grid.BASIS_65PLUS] = np.nan_to_num(p65)
-    return w
+    """People per square for each basis the grid supports (servicekartan.layer_derive.grid_weights)."""
+    return layer_derive.grid_weights(cells)
 
 
 def transform(grid_population: pd.DataFrame, grid_access: pd.DataFrame) -> pd.DataFrame:
-    parts = []
-    for year, acc in grid_access.groupby("year"):
-        cells = grid_population[grid_population["year"] == year].reset_index(drop=True)
-        arrays = grid.access_arrays(acc, cells["cell_id"].to_numpy(object))
-        agg = grid.area_aggregates(cells["municipality_code"].to_numpy(object), weights(cells), arrays, int(year))
-        parts.append(agg.assign(population_source=cells["source"].iloc[0]))
-    return pd.concat(parts, ignore_index=True)[SCHEMA.names]
+    """Aggregates per area (servicekartan.layer_derive, shared with the own-data layer)."""
+    return layer_derive.grid_indicators(grid_population, grid_access)
 
 
 def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from etl import seed
+from etl import imports, seed
 from etl.fetchers import osm_services
 from servicekartan import geo, places, quality
 from servicekartan.catalog import Dataset, Provenance
@@ -74,6 +74,7 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     df = pd.concat(parts, ignore_index=True).sort_values("service_id", ignore_index=True)
     observed = osm_services.load_raw(villages)  # fetched OSM points (data/raw/osm), empty if none
     df = osm_services.overlay(df, observed)
+    df, imported = imports.apply_imported(df)  # registers imported with `etl import-services` (quality own_data)
     prov = Provenance(
         source="OpenStreetMap (pharmacy, health) + modelled estimate (" + ", ".join(MODEL_THRESHOLDS) + ")",
         licence="ODbL 1.0 (OpenStreetMap rows); CC0 (modelled rows derived from SCB tätorter)",
@@ -96,4 +97,10 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         prov.origin += "; data/raw/osm/services/"
         prov.retrieved += f"; {osm_services.retrieved_dates(observed)} (Overpass)"
         prov.method += "; observed Overpass points replace other rows of their type in each län they cover"
+    if imported:
+        prov.source += "; " + imports.describe(imported)
+        prov.origin += "; data/raw/own/services/"
+        prov.licence += "; own registers: " + imports.LICENCE
+        prov.method += "; imported own registers (quality own_data) replace or add to the layer of their types"
+        prov.extra["own_types"] = ",".join(sorted({s for m in imported for s in m["types"]}))
     return Dataset(NAME, df, prov)

@@ -3,7 +3,7 @@
 Pages write `from servicekartan import ui` and call `ui.<name>`; the modules are:
 `state` (language, presenter mode, chosen area), `url_state` (URL-bound widgets and warnings),
 `data` (cached loaders, row indexes, access model, the ETL bridge), `shared_memo` (cross-session memo),
-`geo_files` (boundary files), `captions` (source lines, modelled badge), `frame` (sidebar, area picker,
+`geo_files` (boundary files), `captions` (source lines, modelled badge), `own_layer` (the session's own service data), `frame` (sidebar, area picker,
 page header), `tables` (labelled, formatted tables), `presenter` (slide deck), `targets_editor`
 (the session's targets and the add/upload form).
 """
@@ -22,6 +22,7 @@ from servicekartan.ui.data import (
 )
 from servicekartan.ui.frame import area_picker, page_header, sidebar
 from servicekartan.ui.geo_files import geojson, geojson_url
+from servicekartan.ui.own_layer import own_badge
 from servicekartan.ui.shared_memo import memo
 from servicekartan.ui.state import current_area, lang, presenting
 from servicekartan.ui.tables import table
@@ -49,6 +50,7 @@ __all__ = [
     "memo",
     "meta",
     "modelled_badge",
+    "own_badge",
     "quality_badge",
     "quality_badges",
     "page_header",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from servicekartan import catalog, paths
+from servicekartan import build_id, catalog, paths
 from servicekartan.access import AccessModel
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import t
+from servicekartan.ui import own_layer
 from servicekartan.ui.state import lang
 from servicekartan.views import FrameIndex, IndicatorIndex
 
@@ -61,7 +62,16 @@ def _meta_cached(name: str, directory: str, mtime: float) -> dict:
 
 def load(name: str) -> pd.DataFrame:
     """A dataset from data/processed (dashboard.py builds missing ones on start); a missing or damaged one stops
-    the page with a message naming the file, never a traceback."""
+    the page with a message naming the file, never a traceback. With an own layer in this session (ui.own_layer),
+    the datasets derived from the service layer are the session's, recomputed from the merged layer."""
+    if own_layer.key() and name in own_layer.DERIVED:
+        builtin(name)  # a missing or damaged built file still stops the page with its message
+        return own_layer.frame(name)
+    return builtin(name)
+
+
+def builtin(name: str) -> pd.DataFrame:
+    """The built dataset, whatever this session's own layer (the base the own layer is merged into)."""
     try:
         return _read_cached(name, data_dir(), version(name))
     except catalog.DatasetError as exc:
@@ -80,9 +90,10 @@ def load_optional(name: str) -> pd.DataFrame | None:
 def meta(name: str) -> dict:
     """A dataset's provenance (Parquet metadata); empty when it cannot be read."""
     try:
-        return _meta_cached(name, data_dir(), version(name))
+        base = {**_meta_cached(name, data_dir(), version(name)), "build_id": build_id.current()}
     except catalog.DatasetError:
         return {}
+    return own_layer.meta(name, base) if own_layer.key() else base
 
 
 def region_names() -> dict[str, str]:
@@ -98,19 +109,24 @@ def region_names() -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _indicator_index(directory: str, mtime: float) -> IndicatorIndex:
+def own_key() -> str:
+    """This session's own-layer content hash ('' without own data): part of the key of every shared derived view."""
+    return own_layer.key()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _indicator_index(directory: str, mtime: float, own: str = "") -> IndicatorIndex:
     return IndicatorIndex(load("indicators"))
 
 
 def indicator_index() -> IndicatorIndex:
-    """The `indicators` dataset with fast lookups by area and indicator (shared by every session)."""
+    """The `indicators` dataset with fast lookups by area and indicator (shared by every session with the same data)."""
     load("indicators")  # builds or reports a damaged file like every other dataset
-    return _indicator_index(data_dir(), version("indicators"))
+    return _indicator_index(data_dir(), version("indicators"), own_key())
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _access_index(directory: str, mtime: float) -> FrameIndex:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _access_index(directory: str, mtime: float, own: str = "") -> FrameIndex:
     return FrameIndex(load("village_access"), ("year", "village_id"))
 
 
@@ -118,7 +134,7 @@ def access_index() -> FrameIndex | None:
     """`village_access` with fast lookups by year and by village (shared by every session); None if not built."""
     if load_optional("village_access") is None:
         return None
-    return _access_index(data_dir(), version("village_access"))
+    return _access_index(data_dir(), version("village_access"), own_key())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -127,7 +143,10 @@ def _access_model(directory: str, mtimes: tuple[float, ...]) -> AccessModel:  # 
 
 
 def access_model() -> AccessModel:
-    """The national access model (KD-trees and base distances) shared by every session, rebuilt when data changes."""
+    """The national access model (KD-trees and base distances) shared by every session, rebuilt when data changes;
+    the session's own when it has an own layer."""
+    if own_key():
+        return own_layer.access_model()
     return _access_model(data_dir(), versions("villages", "services", "population"))
 
 

@@ -10,6 +10,7 @@ from servicekartan import areas
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from servicekartan.ui.data import fetch_status, load, region_names
+from servicekartan.ui.own_layer import page_notices
 from servicekartan.ui.presenter import presenter_deck, save_view_button
 from servicekartan.ui.state import lang, presenting
 from servicekartan.ui.url_state import (
@@ -143,10 +144,12 @@ def page_header(title_key: str) -> str:
     """Title, URL warnings and, in presenter mode, the slide deck instead of the page; returns the language."""
     language = lang()
     if presenting():
+        page_notices(language)  # own data in use, or a link made with own data / another data build
         show_url_warnings()
         presenter_deck(language)
         st.stop()
     st.title(t(title_key, language))
+    page_notices(language)  # own data in use, or a link made with own data / another data build
     show_url_warnings()
     save_view_button(title_key, language)
     return language

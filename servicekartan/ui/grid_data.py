@@ -11,22 +11,22 @@ import streamlit as st
 
 from servicekartan import catalog
 from servicekartan.grid_views import GridIndex
-from servicekartan.ui.data import data_dir, load, version, versions
+from servicekartan.ui.data import data_dir, load, own_key, version, versions
 from servicekartan.ui.shared_memo import memo as _memo
 from servicekartan.views import FrameIndex
 
 GRID_DATASETS: tuple[str, ...] = ("area_population", "grid_indicators", "grid_population", "grid_access")
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _grid_index(directory: str, mtime: float) -> GridIndex:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _grid_index(directory: str, mtime: float, own: str = "") -> GridIndex:
     return GridIndex(load("grid_indicators"))
 
 
 def grid_index() -> GridIndex:
     """`grid_indicators` by area (shared by every session)."""
     load("grid_indicators")  # a missing or damaged file stops the page with a clear message
-    return _grid_index(data_dir(), version("grid_indicators"))
+    return _grid_index(data_dir(), version("grid_indicators"), own_key())
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -40,8 +40,8 @@ def population_index() -> FrameIndex:
     return _population_index(data_dir(), version("area_population"))
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _by_kommun(name: str, directory: str, mtime: float) -> FrameIndex:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _by_kommun(name: str, directory: str, mtime: float, own: str = "") -> FrameIndex:
     return FrameIndex(load(name), ("municipality_code",))
 
 
@@ -49,7 +49,7 @@ def kommun_index(name: str) -> FrameIndex:
     """A square-level grid dataset (`grid_population`, `grid_access`) by kommun: an area's rows without a mask
     over 1.9 million rows."""
     load(name)
-    return _by_kommun(name, data_dir(), version(name))
+    return _by_kommun(name, data_dir(), version(name), own_key())
 
 
 def rows_in_area(name: str, area: str, kommuner: list[str]) -> pd.DataFrame:

@@ -7,15 +7,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from servicekartan.ui.data import data_dir, versions
+from servicekartan.ui.data import data_dir, own_key, versions
 
 # The datasets a memoised view may read: a rebuild of any of them invalidates every entry.
 MEMO_DATASETS: tuple[str, ...] = ("villages", "population", "services", "village_access", "indicators")
 
 
 def data_version() -> Hashable:
-    """Where the data lives and the version of each dataset a memoised view may read."""
-    return data_dir(), versions(*MEMO_DATASETS)
+    """Where the data lives, the version of each dataset a memoised view may read, and the session's own layer."""
+    return data_dir(), versions(*MEMO_DATASETS), own_key()
 
 
 class Memo:

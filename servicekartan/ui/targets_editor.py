@@ -7,7 +7,7 @@ import streamlit as st
 
 from servicekartan import evaluable, targets
 from servicekartan.i18n import t
-from servicekartan.ui.data import indicator_index, load, version
+from servicekartan.ui.data import indicator_index, load, own_key, version
 from servicekartan.ui.shared_memo import memo
 from servicekartan.ui.state import current_area
 
@@ -34,7 +34,9 @@ def _store_user_targets(registry: pd.DataFrame) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _targets_summary(area: str, as_of: int | None, registry: pd.DataFrame, data_version: float) -> pd.DataFrame:
+def _targets_summary(
+    area: str, as_of: int | None, registry: pd.DataFrame, data_version: float, own: str = ""
+) -> pd.DataFrame:
     return evaluable.judge(targets.summary_table(indicator_index().area(area), registry, area, as_of=as_of))
 
 
@@ -50,7 +52,7 @@ def targets_summary(area: str, as_of: int | None = None) -> pd.DataFrame:
                 targets.summary_table(indicator_index().area(area), _seed_targets(), area, as_of=as_of)
             ),
         )
-    return _targets_summary(area, as_of, target_registry(), version("indicators"))
+    return _targets_summary(area, as_of, target_registry(), version("indicators"), own_key())
 
 
 def _add_target_form(language: str, registry: pd.DataFrame, known: set[str]) -> None:

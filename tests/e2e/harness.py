@@ -35,7 +35,7 @@ VIEWPORT = {"width": 1400, "height": 2600}  # tall: Streamlit scrolls inside its
 SCREENSHOTS = REPO / "screenshots"  # git-ignored
 
 # Page url paths of dashboard.py's st.navigation (the default page answers on "/").
-PAGE_PATHS = ("overview", "villages", "access", "targets", "servicepoints", "data", "method")
+PAGE_PATHS = ("overview", "villages", "access", "targets", "servicepoints", "own_data", "data", "method")
 # Pages whose default view draws at least one plotly chart or map (a new charted page: add it here).
 CHART_PAGES = ("overview", "villages", "access", "targets", "servicepoints")
 
