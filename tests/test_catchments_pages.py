@@ -1,0 +1,68 @@
+"""Pages of issue 13 (AppTest): the access page draws the grid map and the grid what-if, the village profile says
+Fliseryd's catchment sentence with the brute-force numbers, the servicepunkt page counts customers from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.apptest_helpers import NBSP, arr, chart_specs, clear_caches, metrics, run, texts
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches(data_env):
+    clear_caches()
+    yield
+
+
+def _grid_maps(at) -> list[dict]:
+    return [s for s in chart_specs(at) if any(tr.get("type") == "heatmap" for tr in s["data"])]
+
+
+def test_access_page_shows_the_grid_map_of_monsteras():
+    at = run("access", area="0861", svc="grocery", lang="en")
+    assert "Grid map: every inhabited square" in [s.value for s in at.subheader]
+    (spec,) = _grid_maps(at)
+    heat = [tr for tr in spec["data"] if tr["type"] == "heatmap"]
+    assert len(heat) == 1 and len(spec["data"]) <= 14
+    z = np.asarray(arr(heat[0]["z"]))
+    assert (z < z.max()).sum() >= 300  # Mönsterås's inhabited squares and neighbours
+    assert "Mönsterås" in spec["layout"]["title"]["text"] and "2024" in spec["layout"]["title"]["text"]
+    legend = [tr["name"] for tr in spec["data"] if tr.get("showlegend")]
+    assert "≤ 2 km" in legend and "Paler: fewer than 10 inhabitants" in legend
+    assert "Modelled" in texts(at)  # the grocery layer is modelled: the badge is on the page
+
+
+def test_access_page_grid_whatif_of_closing_fliseryd_store():
+    at = run("access", area="0861", svc="grocery", close="model:grocery:0861TB103", lang="en")
+    m = metrics(at)
+    assert m["People who travel further"] == "1,302"
+    assert m["Squares affected"] == "51"
+    assert any(d.label == "Download the affected squares (CSV)" for d in at.get("download_button"))
+    maps = _grid_maps(at)
+    assert len(maps) == 2  # the area's map and the closure's map with the affected squares outlined
+    assert any(tr.get("name") == "Farther after the change" for tr in maps[1]["data"])
+
+
+def test_village_profile_states_fliserysds_catchments():
+    at = run("villages", area="0861", village="0861TB103", lang="en")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Fliseryd:"))
+    assert sentence == (
+        "Fliseryd: 716 in the tätort (2020), 1,244 in its catchment (2024 grid); "
+        "its grocery store is the nearest for 1,302 people."
+    )
+    assert len(_grid_maps(at)) == 1
+
+
+def test_village_profile_in_swedish_uses_swedish_numbers():
+    at = run("villages", area="0861", village="0861TB103")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Fliseryd:"))
+    assert f"1{NBSP}244 i dess omland" in sentence and f"närmast för 1{NBSP}302 personer" in sentence
+
+
+def test_servicepoints_business_case_uses_the_store_catchment():
+    at = run("servicepoints", area="0861", village="0861TB103", lang="en")
+    m = metrics(at)
+    assert m["People for whom the grocery store in Fliseryd is the nearest (2024 grid)"] == "1,302"
+    assert m["Customers per year"] == "67,704"  # 1,302 x 52 visits
+    assert m["Cost per inhabitant served, with grants"] == "77 kr"  # 100,000 kr / 1,302
