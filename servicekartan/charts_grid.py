@@ -25,6 +25,7 @@ from servicekartan.i18n import t
 
 FEW_PEOPLE = 10  # squares with fewer inhabitants are drawn paler
 MARGIN_KM = 8  # around a framed area
+LEGEND_BOTTOM_PX = 160  # room under the map for the legend (horizontal) and the source line
 HOVER_MAX_CELLS = 80_000  # hover text only on rasters up to this many lattice cells (a kommun or a län)
 # Near (blue) to far (red): RdYlBu reversed without its pale middle, colour-blind safe; last = no service.
 BAND_COLORS: tuple[str, ...] = ("#313695", "#4575b4", "#74add1", "#fdae61", "#f46d43", "#d73027", "#a50026")
@@ -122,6 +123,8 @@ def grid_map(
     *,
     frame: np.ndarray | None = None,
     outlines: tuple[np.ndarray, np.ndarray] | None = None,
+    area_outline: tuple[np.ndarray, np.ndarray] | None = None,
+    points: Sequence[tuple[float, float, str, str]] = (),
     affected_cells: Sequence[str] = (),
     affected_change_km: np.ndarray | None = None,
     source: str = "",
@@ -132,7 +135,8 @@ def grid_map(
     frame: a boolean mask of the squares to frame (the area's squares); the raster covers their extent plus
     MARGIN_KM, so neighbours show around the area. None frames every square (Sverige). affected_*: the what-if's
     changed squares and their change in distance (km), outlined over the map (pass the distances *after*
-    the change as distance_km).
+    the change as distance_km). area_outline: the framed area's boundary (drawn bold); points: (x, y, name,
+    "closed" | "opened") markers of the what-if's service points.
     """
     e, n = lattice(cell_id)
     d = np.asarray(distance_km, float)
@@ -184,8 +188,34 @@ def grid_map(
                 name=t("gridmap.boundaries", lang),
             )
         )
+    if area_outline is not None and len(area_outline[0]):
+        fig.add_trace(
+            go.Scatter(
+                x=area_outline[0],
+                y=area_outline[1],
+                mode="lines",
+                line={"color": "#000", "width": 2.4},
+                hoverinfo="skip",
+                showlegend=False,
+                name=t("gridmap.boundaries", lang),
+            )
+        )
     if len(affected_cells):
         _overlay(fig, affected_cells, affected_change_km, lang)
+    for kind, symbol, color in (("closed", "x", "#000000"), ("opened", "star", "#1b7837")):
+        pts = [p for p in points if p[3] == kind]
+        if pts:
+            fig.add_trace(
+                go.Scatter(
+                    x=[p[0] for p in pts],
+                    y=[p[1] for p in pts],
+                    text=[p[2] for p in pts],
+                    mode="markers",
+                    marker={"symbol": symbol, "size": 13, "color": color, "line": {"color": "white", "width": 1}},
+                    name=t(f"gridmap.{kind}", lang),
+                    hovertemplate="%{text}<extra></extra>",
+                )
+            )
     for label, color in zip([*band_labels(lang, edges), t("gridmap.no_service", lang)], colors, strict=False):
         fig.add_trace(_legend_entry(label, color))
     fig.add_trace(_legend_entry(t("gridmap.few_people", lang, n=FEW_PEOPLE), _pale(BAND_COLORS[1]), "square-open"))
@@ -195,9 +225,22 @@ def grid_map(
     fig.update_xaxes(range=[e0 * 1000, e1 * 1000], constrain="domain", title=None, **ax)
     fig.update_yaxes(range=[n0 * 1000, n1 * 1000], scaleanchor="x", scaleratio=1, constrain="domain", title=None, **ax)
     fig.update_layout(
-        legend={"title": {"text": t("gridmap.legend_title", lang)}, "itemsizing": "constant", "x": 1.0, "y": 1.0},
-        margin={"r": 10},
+        legend={
+            "title": {"text": t("gridmap.legend_title", lang), "side": "top"},
+            "itemsizing": "constant",
+            "orientation": "h",
+            "x": 0.0,
+            "y": -0.01,
+            "yanchor": "top",
+            "font": {"size": 13},
+            "entrywidth": 200,  # fixed: plotly measures with a fallback font and clipped the longest labels
+            "entrywidthmode": "pixels",
+        },
+        margin={"r": 10, "b": LEGEND_BOTTOM_PX},
     )
+    if fig.layout.annotations:  # the source line at the very bottom, under the legend
+        plot_h = h - fig.layout.margin.t - LEGEND_BOTTOM_PX
+        fig.layout.annotations[0].update(y=-(LEGEND_BOTTOM_PX - 16) / plot_h, yanchor="top")
     return fig
 
 

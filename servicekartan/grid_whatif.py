@@ -112,6 +112,7 @@ class GridScenario:
     closed: tuple[str, ...]  # closed ids that were active points of the type
     ignored: tuple[str, ...]  # ids that are not active points of the type (no effect)
     opened: tuple[str, ...]
+    opened_points: tuple[dict, ...]  # {service_id, x, y, name} as placed
     cells: np.ndarray  # square rows whose distance changed
     old_km: np.ndarray
     new_km: np.ndarray  # inf where no point is left
@@ -260,11 +261,13 @@ def scenario(state: TypeState, close_ids: Sequence[str] = (), open_points: Seque
         nd[a] = np.where(has, d[np.arange(len(a)), first], np.inf)
         nj[a] = np.where(has, j[np.arange(len(a)), first], -1)
     opened: list[str] = []
+    placed: list[dict] = []
     for k, p in enumerate(open_points):
         x, y = float(p["x"]), float(p["y"])
         if not (np.isfinite(x) and np.isfinite(y)):
             continue
         opened.append(str(p.get("service_id") or f"open:{k}"))
+        placed.append({"service_id": opened[-1], "x": x, "y": y, "name": str(p.get("name") or opened[-1])})
         finite = nd[np.isfinite(nd)]
         if len(finite) < len(nd):  # some squares have no point left: every square is a candidate
             cand = np.arange(len(sq))
@@ -282,6 +285,7 @@ def scenario(state: TypeState, close_ids: Sequence[str] = (), open_points: Seque
         closed=closed,
         ignored=ignored,
         opened=tuple(opened),
+        opened_points=tuple(placed),
         cells=cells,
         old_km=cur_d[cells] / 1000.0,
         new_km=nd[cells] / 1000.0,

@@ -78,11 +78,22 @@ def _outlines(area: str) -> tuple[np.ndarray, np.ndarray]:
     return memo(("grid_outlines", lan), lambda: charts_grid.outline_xy(gj, codes))
 
 
+def _area_outline(area: str) -> tuple[np.ndarray, np.ndarray] | None:
+    if area == COUNTRY_CODE:
+        return None
+    level = "county" if len(area) == 2 else "municipality"
+    return memo(("grid_area_outline", area), lambda: charts_grid.outline_xy(geojson(level), {area}))
+
+
 def _map(area: str, stype: str, lang: str, title: str, res: GridScenario | None = None) -> go.Figure:
     stt = type_state(stype)
     sq = stt.base.sq
     dist = stt.dist_m / 1000.0
-    cells, change = (), None
+    cells, change, points = (), None, []
+    if res is not None:
+        p = stt.points.set_index("service_id")
+        points = [(p.at[c, "x"], p.at[c, "y"], p.at[c, "name"], "closed") for c in res.closed]
+        points += [(o["x"], o["y"], o["name"], "opened") for o in res.opened_points]
     if res is not None and len(res.cells):
         dist = dist.copy()
         dist[res.cells] = res.new_km
@@ -95,6 +106,8 @@ def _map(area: str, stype: str, lang: str, title: str, res: GridScenario | None 
         lang,
         frame=_area_mask(stt.base, area),
         outlines=_outlines(area),
+        area_outline=_area_outline(area),
+        points=points,
         affected_cells=cells,
         affected_change_km=change,
         source=_source(stt, sq.year, lang),
@@ -148,7 +161,9 @@ def _open_xy(open_points: Sequence[Mapping], stype: str) -> list[dict]:
         if p.get("service_type") != stype or p.get("village_id") not in v.index:
             continue
         row = v.loc[p["village_id"]]
-        out.append({"service_id": f"planned:{p['village_id']}:{stype}", "x": row["x"], "y": row["y"]})
+        out.append(
+            {"service_id": f"planned:{p['village_id']}:{stype}", "x": row["x"], "y": row["y"], "name": row["name"]}
+        )
     return out
 
 
@@ -199,6 +214,12 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
     m[4].metric(
         t("catch.p90_increase", lang), _km(q[0.9], lang), help=t("catch.max_increase", lang) + ": " + _km(q[1.0], lang)
     )
+    kom = sq.municipality_code[res.cells]
+    frame = str(pd.Series(kom).mode().iloc[0]) if len(area) == 2 or area == COUNTRY_CODE else area
+    st.plotly_chart(
+        _map(frame, stype, lang, t("catch.map_title", lang, s=slabel, name=names.get(frame, frame), y=sq.year), res),
+        key=f"grid_whatif_map_{stype}",
+    )
     left, right = st.columns([2, 3])
     with left:
         if res.people_farther() > 0:
@@ -208,6 +229,7 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
                 ),
                 key=f"grid_whatif_hist_{stype}",
             )
+    with right:
         th = res.thresholds([area]).assign(area=lambda d: d["area_code"].map(names).fillna(d["area_code"]))
         st.markdown("**" + t("catch.thresholds_header", lang, y=sq.year) + "**")
         table(
@@ -222,15 +244,6 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
                 "change_pp": t("catch.col_change", lang),
             },
             key=f"grid_whatif_thresholds_{stype}",
-        )
-    with right:
-        kom = sq.municipality_code[res.cells]
-        frame = str(pd.Series(kom).mode().iloc[0]) if len(area) == 2 or area == COUNTRY_CODE else area
-        st.plotly_chart(
-            _map(
-                frame, stype, lang, t("catch.map_title", lang, s=slabel, name=names.get(frame, frame), y=sq.year), res
-            ),
-            key=f"grid_whatif_map_{stype}",
         )
     out = res.table().assign(source=t("catch.source_grid", lang, y=sq.year), quality=_quality(res.state))
     st.download_button(
