@@ -219,7 +219,7 @@ def grid_map(
     for label, color in zip([*band_labels(lang, edges), t("gridmap.no_service", lang)], colors, strict=False):
         fig.add_trace(_legend_entry(label, color))
     fig.add_trace(_legend_entry(t("gridmap.few_people", lang, n=FEW_PEOPLE), _pale(BAND_COLORS[1]), "square-open"))
-    h = height or (760 if frame is None else 620)
+    h = height or (900 if frame is None else 760)
     base_layout(fig, title, lang, source, height=h)
     ax = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": "", "showline": False}
     fig.update_xaxes(range=[e0 * 1000, e1 * 1000], constrain="domain", title=None, **ax)
