@@ -26,6 +26,7 @@ from servicekartan.ui.shared_memo import memo as _memo
 from servicekartan.ui.tables import table
 
 DATASETS = ("grid_population", "services", "villages", "population")
+LICENCE = "SCB data: CC0 1.0; OpenStreetMap-derived points: ODbL 1.0 (© OpenStreetMap contributors)"
 
 
 def _key(*parts: object) -> tuple:
@@ -245,7 +246,9 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
             },
             key=f"grid_whatif_thresholds_{stype}",
         )
-    out = res.table().assign(source=t("catch.source_grid", lang, y=sq.year), quality=_quality(res.state))
+    out = res.table().assign(
+        source=t("catch.source_grid", lang, y=sq.year), quality=_quality(res.state), licence=LICENCE
+    )
     st.download_button(
         t("catch.download_whatif", lang),
         downloads.to_csv(out),
@@ -307,7 +310,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
         sentence += t("catch.village_store", lang, s=slabel, m=fmt.number(mine["catchment_population"].sum(), lang))
     else:
         sentence += t("catch.village_no_store", lang, s=slabel)
-    quality_badges(mine["quality"] if len(mine) else [], [stype])
+    quality_badges(pts["quality"], [stype])  # the store figure and the map below use the type's layer
     st.markdown(sentence.replace("*", "\\*"))
     st.caption(
         t("catch.rule_tatort", lang, km=fmt.number(catchments.CATCHMENT_KM, lang)) + " " + t("catch.rule_service", lang)
@@ -327,7 +330,8 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
     d1, d2 = st.columns(2)
     src = {
         "source": t("catch.source_grid", lang, y=sq.year) + "; SCB tätorter",
-        "rule": t("catch.rule_tatort", lang, km=catchments.CATCHMENT_KM),
+        "rule": t("catch.rule_tatort", lang, km=fmt.number(catchments.CATCHMENT_KM, lang)),
+        "licence": LICENCE,
     }
     d1.download_button(
         t("catch.download_tatort", lang),
@@ -338,7 +342,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
     )
     d2.download_button(
         t("catch.download_points", lang, s=slabel),
-        downloads.to_csv(pts.assign(source=src["source"], rule=t("catch.rule_service", lang))),
+        downloads.to_csv(pts.assign(source=src["source"], rule=t("catch.rule_service", lang), licence=LICENCE)),
         file_name=f"catchments_{stype}_{sq.year}.csv",
         mime="text/csv",
         key="dl_catch_points",
