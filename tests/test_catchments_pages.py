@@ -6,13 +6,31 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.apptest_helpers import NBSP, arr, chart_specs, clear_caches, metrics, run, texts
+from tests.apptest_helpers import BADGE, NBSP, arr, chart_specs, clear_caches, metrics, run, walk
 
 
 @pytest.fixture(autouse=True)
 def _clean_caches(data_env):
     clear_caches()
     yield
+
+
+def _badges_before_chart(at, heading: str) -> list[str]:
+    """The badges between the heading `heading` and the next chart (the figure's own badges)."""
+    found, after = [], False
+    for _, node in walk(at):
+        raw = getattr(node, "value", "")
+        value = raw if isinstance(raw, str) else ""
+        if not after:
+            after = value.startswith(heading)
+            continue
+        if getattr(node, "type", "") == "plotly_chart":
+            return found
+        if type(node).__name__ == "Markdown":
+            found += [m.group(3) for m in BADGE.finditer(value)]
+        elif getattr(node, "type", "") == "badge":
+            found.append(node.proto.label)
+    raise AssertionError(f"no chart after {heading!r}")
 
 
 def _grid_maps(at) -> list[dict]:
@@ -30,7 +48,7 @@ def test_access_page_shows_the_grid_map_of_monsteras():
     assert "Mönsterås" in spec["layout"]["title"]["text"] and "2024" in spec["layout"]["title"]["text"]
     legend = [tr["name"] for tr in spec["data"] if tr.get("showlegend")]
     assert "≤ 2 km" in legend and "Paler: fewer than 10 inhabitants" in legend
-    assert "Modelled" in texts(at)  # the grocery layer is modelled: the badge is on the page
+    assert "Modelled" in _badges_before_chart(at, "Grid map: every inhabited square")  # modelled grocery layer
 
 
 def test_access_page_grid_whatif_of_closing_fliseryd_store():
@@ -41,6 +59,7 @@ def test_access_page_grid_whatif_of_closing_fliseryd_store():
     assert any(d.label == "Download the affected squares (CSV)" for d in at.get("download_button"))
     maps = _grid_maps(at)
     assert len(maps) == 2  # the area's map and the closure's map with the affected squares outlined
+    assert "Modelled" in _badges_before_chart(at, "What-if on the 1 km grid")
     assert any(tr.get("name") == "Farther after the change" for tr in maps[1]["data"])
 
 
@@ -52,6 +71,7 @@ def test_village_profile_states_fliserysds_catchments():
         "its grocery store is the nearest for 1,302 people."
     )
     assert len(_grid_maps(at)) == 1
+    assert "Modelled" in _badges_before_chart(at, "Fliseryd — ")  # the profile heading; store + map modelled
 
 
 def test_village_profile_in_swedish_uses_swedish_numbers():
