@@ -125,6 +125,7 @@ def grid_map(
     outlines: tuple[np.ndarray, np.ndarray] | None = None,
     area_outline: tuple[np.ndarray, np.ndarray] | None = None,
     points: Sequence[tuple[float, float, str, str]] = (),
+    highlight: tuple[Sequence[str], str] | None = None,
     affected_cells: Sequence[str] = (),
     affected_change_km: np.ndarray | None = None,
     source: str = "",
@@ -136,7 +137,7 @@ def grid_map(
     MARGIN_KM, so neighbours show around the area. None frames every square (Sverige). affected_*: the what-if's
     changed squares and their change in distance (km), outlined over the map (pass the distances *after*
     the change as distance_km). area_outline: the framed area's boundary (drawn bold); points: (x, y, name,
-    "closed" | "opened") markers of the what-if's service points.
+    "closed" | "opened" | "place") markers; highlight: (cells, legend label) outlined, e.g. a catchment.
     """
     e, n = lattice(cell_id)
     d = np.asarray(distance_km, float)
@@ -200,9 +201,16 @@ def grid_map(
                 name=t("gridmap.boundaries", lang),
             )
         )
+    if highlight is not None and len(highlight[0]):
+        x, y = square_outlines(highlight[0])
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines", line={"color": "#000", "width": 1.4}, name=highlight[1], hoverinfo="skip"
+            )
+        )
     if len(affected_cells):
         _overlay(fig, affected_cells, affected_change_km, lang)
-    for kind, symbol, color in (("closed", "x", "#000000"), ("opened", "star", "#1b7837")):
+    for kind, symbol, color in (("closed", "x", "#000000"), ("opened", "star", "#1b7837"), ("place", "circle", "#000")):
         pts = [p for p in points if p[3] == kind]
         if pts:
             fig.add_trace(
@@ -233,7 +241,7 @@ def grid_map(
             "y": -0.01,
             "yanchor": "top",
             "font": {"size": 13},
-            "entrywidth": 200,  # fixed: plotly measures with a fallback font and clipped the longest labels
+            "entrywidth": 250,  # fixed: plotly measures with a fallback font and clipped the longest labels
             "entrywidthmode": "pixels",
         },
         margin={"r": 10, "b": LEGEND_BOTTOM_PX},

@@ -70,7 +70,9 @@ def test_village_profile_states_fliserysds_catchments():
         "Fliseryd: 716 in the tätort (2020), 1,244 in its catchment (2024 grid); "
         "its grocery store is the nearest for 1,302 people."
     )
-    assert len(_grid_maps(at)) == 1
+    (spec,) = _grid_maps(at)
+    outline = next(tr for tr in spec["data"] if tr.get("name") == "Catchment of its grocery store")
+    assert np.isnan(np.asarray(arr(outline["x"]), float)).sum() == 51  # the store's catchment squares, outlined
     assert "Modelled" in _badges_before_chart(at, "Fliseryd — ")  # the profile heading; store + map modelled
 
 

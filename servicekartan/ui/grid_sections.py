@@ -86,7 +86,14 @@ def _area_outline(area: str) -> tuple[np.ndarray, np.ndarray] | None:
     return memo(("grid_area_outline", area), lambda: charts_grid.outline_xy(geojson(level), {area}))
 
 
-def _map(area: str, stype: str, lang: str, title: str, res: GridScenario | None = None) -> go.Figure:
+def _map(
+    area: str,
+    stype: str,
+    lang: str,
+    title: str,
+    res: GridScenario | None = None,
+    place: str | None = None,
+) -> go.Figure:
     stt = type_state(stype)
     sq = stt.base.sq
     dist = stt.dist_m / 1000.0
@@ -95,6 +102,16 @@ def _map(area: str, stype: str, lang: str, title: str, res: GridScenario | None 
         p = stt.points.set_index("service_id")
         points = [(p.at[c, "x"], p.at[c, "y"], p.at[c, "name"], "closed") for c in res.closed]
         points += [(o["x"], o["y"], o["name"], "opened") for o in res.opened_points]
+    highlight = None
+    if place is not None:  # the village's point and the squares of its store's catchment
+        v = load("villages").set_index("village_id").loc[place]
+        points.append((v["x"], v["y"], v["name"], "place"))
+        ids = stt.points["service_id"].astype(str)
+        rows = np.flatnonzero(ids.str.endswith(":" + place).to_numpy())  # its points of the type (as in catchments)
+        cells = sq.cell_id[stt.squares_of(rows)]
+        slabel = service_label(stype, lang).lower()
+        highlight = (cells, t("gridmap.catchment_squares", lang, s=slabel))
+        cells = ()
     if res is not None and len(res.cells):
         dist = dist.copy()
         dist[res.cells] = res.new_km
@@ -109,6 +126,7 @@ def _map(area: str, stype: str, lang: str, title: str, res: GridScenario | None 
         outlines=_outlines(area),
         area_outline=_area_outline(area),
         points=points,
+        highlight=highlight,
         affected_cells=cells,
         affected_change_km=change,
         source=_source(stt, sq.year, lang),
@@ -324,6 +342,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
             stype,
             lang,
             t("catch.map_village_title", lang, s=slabel, name=me["name"], kommun=names.get(kommun, kommun), y=sq.year),
+            place=vid,
         ),
     )
     st.plotly_chart(fig, key="village_grid_map")
