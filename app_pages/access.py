@@ -5,7 +5,7 @@ import streamlit as st
 from servicekartan import charts, fmt, grid_views, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import t
-from servicekartan.ui import grid_data
+from servicekartan.ui import grid_data, grid_sections
 from servicekartan.ui.official import official_beside
 
 lang = ui.page_header("page_access")
@@ -104,6 +104,7 @@ ui.table(
     key="per_kommun",
 )
 ui.source_caption("grid_indicators")
+grid_sections.grid_map(area, stype, lang)  # every inhabited square coloured by distance (issue 13)
 
 # Tätort points (the labelled alternative basis): villages on the map and the trend over the village years
 st.header(t("grid.tatort_points_header", lang))
@@ -212,3 +213,4 @@ ui.table(
     key="scenario_villages",
 )
 ui.source_caption("services", "villages")
+grid_sections.grid_whatif(area, stype, close, points, lang)  # the same change on the 1 km grid (issue 13)

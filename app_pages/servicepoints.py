@@ -6,6 +6,7 @@ import streamlit as st
 from servicekartan import charts, costs, fmt, servicepoints, ui, views
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import code_label, t
+from servicekartan.ui import grid_sections
 
 lang = ui.page_header("page_servicepoints")
 area = ui.current_area()
@@ -98,6 +99,7 @@ m3.metric(
     t("building", lang).split(" (")[0] + " + " + t("equipment", lang).split(" (")[0].lower(),
     fmt.number(result.investment, lang) + " kr",
 )
+grid_sections.servicepoint_catchment(vid, result.annual_with_grants, result.annual_without_grants, lang)  # issue 13
 st.plotly_chart(
     charts.financing_bars(costs.financing_split(inputs, lang), t("financing_split", lang), lang), key="financing"
 )

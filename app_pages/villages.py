@@ -5,6 +5,7 @@ import streamlit as st
 from servicekartan import charts, fmt, ui, views
 from servicekartan.definitions import PRIORITY_TYPES, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
 from servicekartan.i18n import code_label, t
+from servicekartan.ui import grid_sections
 from servicekartan.ui.captions import layer_qualities, quality_badges, source_caption
 from servicekartan.ui.official import official_beside
 
@@ -109,6 +110,7 @@ if here is not None and not here.empty:
         )
 else:
     st.caption(t("no_servicepoint", lang))
+grid_sections.village_catchment(vid, stype, lang)  # tätort and store catchments, grid map of the kommun (issue 13)
 
 if ax is not None:
     near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
