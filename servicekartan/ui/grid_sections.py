@@ -20,7 +20,7 @@ from servicekartan.definitions import COUNTRY_CODE, SERVICE_COLORS, service_labe
 from servicekartan.grid_whatif import GridBase, GridScenario, TypeState, scenario
 from servicekartan.i18n import t
 from servicekartan.ui.captions import quality_badges, source_caption
-from servicekartan.ui.data import data_dir, load, region_names, versions
+from servicekartan.ui.data import data_dir, load, own_key, region_names, versions
 from servicekartan.ui.geo_files import geojson
 from servicekartan.ui.shared_memo import memo as _memo
 from servicekartan.ui.tables import table
@@ -48,13 +48,14 @@ def grid_base() -> GridBase:
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def _state(service_type: str, directory: str, mtimes: tuple[float, ...]) -> TypeState:
+def _state(service_type: str, directory: str, mtimes: tuple[float, ...], own: str = "") -> TypeState:
     return TypeState.build(grid_base(), load("services"), service_type)
 
 
 def type_state(service_type: str) -> TypeState:
-    """Per service type: each square's nearest point and distance, base counts (shared)."""
-    return _state(service_type, data_dir(), versions("grid_population", "services"))
+    """Per service type: each square's nearest point and distance, base counts (shared by the sessions with the
+    same data; a session's own service layer has its own state)."""
+    return _state(service_type, data_dir(), versions("grid_population", "services"), own_key())
 
 
 def _area_mask(base: GridBase, area: str) -> np.ndarray | None:
