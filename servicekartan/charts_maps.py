@@ -145,7 +145,15 @@ def view_for(features: list[dict], margin: float = MARGIN) -> dict:
     """Geo layout ranges that hold the features' whole outline plus a margin on every side."""
     lon0, lon1, lat0, lat1 = _bounds(features)
     dx, dy = max(lon1 - lon0, 0.02) * margin + 0.01, max(lat1 - lat0, 0.01) * margin + 0.005
-    return {"lonaxis": {"range": [lon0 - dx, lon1 + dx]}, "lataxis": {"range": [lat0 - dy, lat1 + dy]}}
+    lat0, lat1 = lat0 - dy, lat1 + dy
+    # plotly fits the range box, then moves `center` to the middle of the plot; its default (the middle in
+    # degrees) lies south of the box's middle on a Mercator map and would push the north out of the frame
+    mid = math.degrees(2 * math.atan(math.exp((float(_merc(lat0)) + float(_merc(lat1))) / 2)) - math.pi / 2)
+    return {
+        "lonaxis": {"range": [lon0 - dx, lon1 + dx]},
+        "lataxis": {"range": [lat0, lat1]},
+        "center": {"lon": (lon0 + lon1) / 2, "lat": mid},
+    }
 
 
 def geo_layout(features: list[dict]) -> dict:
