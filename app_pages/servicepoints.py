@@ -43,7 +43,7 @@ fig = charts.area_choropleth(
     points=pts,
     geojson_url=ui.geojson_url("municipality"),
 )
-st.plotly_chart(fig, key="sp_map")
+ui.plotly_chart(fig, key="sp_map")
 ui.source_caption("servicepoints", "villages")
 
 # Plan a new servicepunkt
@@ -98,14 +98,14 @@ m3.metric(
     t("building", lang).split(" (")[0] + " + " + t("equipment", lang).split(" (")[0].lower(),
     fmt.number(result.investment, lang) + " kr",
 )
-st.plotly_chart(
+ui.plotly_chart(
     charts.financing_bars(costs.financing_split(inputs, lang), t("financing_split", lang), lang), key="financing"
 )
 st.caption(costs.fliseryd_note(lang))
 st.subheader(t("pre_post", lang))
 cmp = costs.compare(inputs, costs.FLISERYD_ACTUAL, lang)
 ui.table(cmp[["item", "pre", "post", "difference"]], lang, key="pre_post")
-st.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
+ui.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
 
 # Link to access
 st.header(t("access_link", lang))
@@ -117,7 +117,7 @@ if types:
         ui.modelled_badge()
     summ = effect.summary
     km_rows = summ[summ["unit"] == "km"] if "unit" in summ else summ
-    st.plotly_chart(
+    ui.plotly_chart(
         charts.scenario_bars(
             km_rows, labels, t("brought_within", lang) + f" ({year})", lang, y_col="people_brought_within"
         ),

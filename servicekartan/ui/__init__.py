@@ -8,6 +8,7 @@ page header), `tables` (labelled, formatted tables), `presenter` (slide deck), `
 (the session's targets and the add/upload form).
 """
 
+from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import modelled_badge, source_caption, source_line
 from servicekartan.ui.data import (
     access_index,
@@ -51,6 +52,7 @@ __all__ = [
     "modelled_badge",
     "page_header",
     "page_link_url",
+    "plotly_chart",
     "presenting",
     "region_names",
     "servicepoint_register",

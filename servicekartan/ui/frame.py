@@ -9,6 +9,7 @@ import streamlit as st
 from servicekartan import areas
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from servicekartan.ui import a11y
 from servicekartan.ui.data import fetch_status, load, region_names
 from servicekartan.ui.presenter import presenter_deck, save_view_button
 from servicekartan.ui.state import lang, presenting
@@ -60,6 +61,7 @@ def presenter_toggle(container: Any) -> bool:
 
 def apply_css() -> None:
     st.markdown(BASE_CSS, unsafe_allow_html=True)
+    a11y.apply(lang())
     if presenting():
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 

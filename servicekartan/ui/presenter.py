@@ -9,6 +9,7 @@ import streamlit as st
 from servicekartan import export, slides
 from servicekartan.definitions import SERVICE_TYPE_IDS
 from servicekartan.i18n import t
+from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import modelled_badge, source_line
 from servicekartan.ui.data import load, region_names
 from servicekartan.ui.geo_files import geojson
@@ -90,7 +91,7 @@ def presenter_deck(language: str) -> None:
         modelled_badge()
     if slide.figure is not None:
         slide.figure.update_layout(height=640, font={"size": 18}, title={"font": {"size": 28}})
-        st.plotly_chart(slide.figure, key=f"slide_{slide.kind}", config={"displayModeBar": False})
+        plotly_chart(slide.figure, key=f"slide_{slide.kind}", config={"displayModeBar": False})
     if slide.note:
         st.markdown(slide.note)
     source = source_line(slide.sources, language)
