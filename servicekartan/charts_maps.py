@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from servicekartan import fmt
-from servicekartan.chart_style import MISSING_GREY, SEQ_SCALE, base_layout
+from servicekartan.chart_style import MISSING_GREY, SEQ_SCALE, base_layout, wrap
 from servicekartan.i18n import t
 
 MARGIN = 0.06  # share of the outline's span added on every side
@@ -194,11 +194,16 @@ def colour_classes(values: Iterable[float], lang: str, k: int = 5, reverse: bool
     v = v[np.isfinite(v)]
     if len(v) < 8:
         return None
-    edges = np.unique(np.quantile(v, np.linspace(0, 1, k + 1)))
+    lowest = float(v.min())
+    floor = bool((v == lowest).mean() > 1 / k and (v > lowest).sum() >= k)  # e.g. many kommuner at 0 %
+    rest = v[v > lowest] if floor else v
+    edges = np.unique(np.quantile(rest, np.linspace(0, 1, (k - 1 if floor else k) + 1)))
+    if floor:  # the repeated lowest value is a class of its own, the others are split by count
+        edges = np.r_[lowest, edges]
     if len(edges) < 3:
         return None
     n = len(edges) - 1
-    narrowest = float(np.min(np.diff(edges)))
+    narrowest = float(np.min(np.diff(edges[1:] if floor else edges)))
     dec = 0 if narrowest >= 5 else 1 if narrowest >= 0.5 else 2
     colours = sample_colorscale(SEQ_SCALE, [i / max(n - 1, 1) for i in range(n)])
     if reverse:
@@ -207,17 +212,25 @@ def colour_classes(values: Iterable[float], lang: str, k: int = 5, reverse: bool
     for i, c in enumerate(colours):
         scale += [[i / n, c], [(i + 1) / n, c]]
     ticks = [f"{fmt.number(edges[i], lang, dec)}–{fmt.number(edges[i + 1], lang, dec)}" for i in range(n)]
-    return {"edges": edges, "n": n, "scale": scale, "ticktext": ticks, "tickvals": [i + 0.5 for i in range(n)]}
+    if floor:
+        ticks[0] = fmt.number(lowest, lang, dec)
+        ticks[1] = f"> {fmt.number(lowest, lang, dec)}–{fmt.number(edges[2], lang, dec)}"
+    tickvals = [i + 0.5 for i in range(n)]
+    return {"edges": edges, "n": n, "scale": scale, "ticktext": ticks, "tickvals": tickvals, "floor": floor}
 
 
 def class_of(values: Iterable[float], classes: dict) -> np.ndarray:
     """The class index + 0.5 (the middle of its colour step) of each value."""
     v = np.asarray(list(values), float)
-    return np.clip(np.searchsorted(classes["edges"][1:-1], v, side="right"), 0, classes["n"] - 1) + 0.5
+    cls = np.searchsorted(classes["edges"][1:-1], v, side="right")
+    if classes.get("floor"):  # only the exact lowest value is in the first class
+        cls = np.where(v <= classes["edges"][0], 0, np.maximum(cls, 1))
+    return np.clip(cls, 0, classes["n"] - 1) + 0.5
 
 
 def _colorbar(title: str, classes: dict | None, lang: str) -> dict:
-    bar = {"title": {"text": title + (f"<br><sub>{t('maps.quantiles', lang)}</sub>" if classes else "")}}
+    note = wrap(t("maps.quantiles", lang), 16).replace("<br>", "</sub><br><sub>")
+    bar = {"title": {"text": wrap(title, 18) + (f"<br><sub>{note}</sub>" if classes else "")}}
     bar |= {"thickness": 12, "len": 0.8}
     if classes:
         bar |= {"tickvals": classes["tickvals"], "ticktext": classes["ticktext"]}
@@ -245,7 +258,13 @@ def _merc(lat: np.ndarray | float) -> np.ndarray:
 
 
 def place_labels(
-    lon: list[float], lat: list[float], text: list[str], features: list[dict], width: int = 560, height: int = 520
+    lon: list[float],
+    lat: list[float],
+    text: list[str],
+    features: list[dict],
+    width: int = 560,
+    height: int = 520,
+    centred: bool = False,
 ) -> tuple[list[int], list[str]]:
     """Which labels to draw and where (greedy, in the given order of importance): the first of above / below /
     right / left of the point whose box overlaps no label already placed; a label with no free spot is left
@@ -260,12 +279,15 @@ def place_labels(
         px, py = x * scale, float(_merc(y)) * (180 / np.pi) * scale
         w, h = 7.0 * len(str(name)) + 4, 15.0
         options = {
+            **({"middle center": (px - w / 2, py - h / 2, px + w / 2, py + h / 2)} if centred else {}),
             "top center": (px - w / 2, py + 4, px + w / 2, py + 4 + h),
             "bottom center": (px - w / 2, py - 4 - h, px + w / 2, py - 4),
             "middle right": (px + 5, py - h / 2, px + 5 + w, py + h / 2),
             "middle left": (px - 5 - w, py - h / 2, px - 5, py + h / 2),
         }
         for pos, b in options.items():
+            if centred and pos != "middle center":
+                break  # an area's name sits on its area or not at all
             if all(b[2] < o[0] or b[0] > o[2] or b[3] < o[1] or b[1] > o[3] for o in boxes):
                 boxes.append(b)
                 keep.append(i)
@@ -389,7 +411,9 @@ def area_choropleth(
     by_code = {f["properties"]["code"]: f for f in feats}
     spots = [(label_point(by_code[c]), names.get(c, c)) for c in wanted if c in by_code]
     if spots:
-        fig.add_trace(_labels_trace([p[0] for p, _ in spots], [p[1] for p, _ in spots], [n for _, n in spots]))
+        lon, lat, text = [p[0] for p, _ in spots], [p[1] for p, _ in spots], [n for _, n in spots]
+        keep, where = place_labels(lon, lat, text, feats, centred=True)
+        fig.add_trace(_labels_trace([lon[i] for i in keep], [lat[i] for i in keep], [text[i] for i in keep]))
     fig.update_layout(geo=geo_layout(feats), showlegend=False, dragmode=False)
     return base_layout(fig, title, lang, source, height=height or map_height(feats))
 
