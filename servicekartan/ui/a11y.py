@@ -25,7 +25,8 @@ CSS = """
 [data-testid="stWidgetLabel"] p, [data-testid="stMetricLabel"] p,
 [data-testid="stExpander"] summary p, [data-testid="stMarkdownContainer"] small {color: #4a4d57 !important;}
 [data-testid="stCaptionContainer"] {opacity: 1 !important;}
-[data-testid="stMain"] pre, [data-testid="stMain"] table, [data-testid="stMain"] .katex-display {max-width: 100%; overflow-x: auto;}
+[data-testid="stMain"] pre, [data-testid="stMain"] .katex-display {max-width: 100%; overflow-x: auto;}
+[data-testid="stMarkdownContainer"] table {display: block; max-width: 100%; overflow-x: auto;}
 [data-testid="stMain"] img, [data-testid="stMain"] svg.main-svg {max-width: 100%;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {overflow-wrap: anywhere;}
 @media (max-width: 640px) {

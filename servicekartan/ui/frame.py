@@ -29,8 +29,10 @@ PRESENTER_CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1rem; max-width: 100%;}
+@media (min-width: 641px) {
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMetricValue"] {font-size: 1.35rem;}
 h1 {font-size: 2.6rem !important;} h2 {font-size: 2.1rem !important;}
+}
 </style>
 """
 BASE_CSS = """

@@ -93,7 +93,7 @@ def presenter_deck(language: str) -> None:
     if slide.modelled:
         modelled_badge()
     if slide.figure is not None:
-        shown = export.room_for_bar_text(go.Figure(slide.figure))
+        shown = export.room_for_bar_text(go.Figure(slide.figure), factor=1.4)  # room for labels on a phone too
         shown.update_layout(height=600, font={"size": 16}, title={"text": ""}, margin={"t": 30})
         plotly_chart(shown, key=f"slide_{slide.kind}", config={"displayModeBar": False})
     if slide.note:
