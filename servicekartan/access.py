@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.definitions import (
     ACCESS_YEARS,
@@ -39,6 +38,7 @@ from servicekartan.definitions import (
     THRESHOLDS_MIN,
 )
 from servicekartan.indicators import DEFAULT_KINDS, village_population
+from servicekartan.kdtree import cKDTree
 from servicekartan.quality import combine
 from servicekartan.roadgraph import RoadGraph
 
