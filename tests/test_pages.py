@@ -158,7 +158,7 @@ def test_method_page_states_the_method():
 def test_presenter_mode_shows_one_slide():
     at = run(area="0861", village="0861TB103", present="1")
     assert not at.title  # no page chrome, only the slide
-    assert any("1 / " in m.value for m in at.markdown)
+    assert any("Bild 1 av 7" in m.value for m in at.markdown)  # the counter, in words
     assert len(at.get("plotly_chart")) == 1
 
 

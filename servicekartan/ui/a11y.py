@@ -38,7 +38,8 @@ CSS = """
 </style>
 """
 LANG_JS = "<script>document.documentElement.lang = '{code}';</script>"
-MAX_TABLE_ROWS = 3000
+MAX_TABLE_ROWS = 100_000
+TABLE_ROWS = 300  # shown in the expander (a national map has ~2,000 places; the page's own tables hold all)
 
 
 def apply(language: str) -> None:
@@ -102,8 +103,7 @@ def plotly_chart(fig: go.Figure, key: str, **kwargs: Any) -> None:
     title = _plain(fig.layout.title.text or "") if fig.layout.title else ""
     with st.expander(t("a11y.chart_data", language) + (f": {title}" if title else "")):
         labels = {"series": t("a11y.series", language), "label": t("a11y.label", language)}
-        st.dataframe(
-            table.rename(columns=labels | {"value": t("a11y.value", language)}),
-            hide_index=True,
-            key=f"{key}__table",
-        )
+        shown = table.head(TABLE_ROWS).rename(columns=labels | {"value": t("a11y.value", language)})
+        st.table(shown.set_index(shown.columns[0]))  # a real HTML table: what screen readers read best
+        if len(table) > TABLE_ROWS:
+            st.caption(t("a11y.first_rows", language, n=TABLE_ROWS, total=fmt.number(len(table), language)))
