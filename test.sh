@@ -11,6 +11,11 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import streamlit, pyproj,
   python3 -m venv .venv
   .venv/bin/pip install -q -r requirements-dev.txt
 fi
+# axe-core (npm) for the accessibility browser tests (tests/e2e/test_a11y.py), once, git-ignored
+if [ ! -f tests/e2e/.axe/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  npm install --silent --no-audit --no-fund --prefix tests/e2e/.axe axe-core@4 >/dev/null \
+    || echo "axe-core could not be installed: the accessibility tests will skip"
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

@@ -67,7 +67,7 @@ with g_left:
             SERVICE_COLORS[stype],
         ),
     )
-    st.plotly_chart(fig, key="grid_bands")
+    ui.plotly_chart(fig, key="grid_bands")
 with g_right:
     points = {s: grid_views.tatort_point_share_within(ix.area(area), s, km)[0] for s in SERVICE_TYPE_IDS}
     fig = grid_data.memo(
@@ -81,7 +81,7 @@ with g_right:
             points_name=t("grid.tatort_points_legend", lang, y=years[-1]),
         ),
     )
-    st.plotly_chart(fig, key="grid_shares")
+    ui.plotly_chart(fig, key="grid_shares")
 st.subheader(t("grid.per_kommun", lang, who=who[:1].upper() + who[1:], n=km, s=slabel, y=gyear))
 per_kommun = grid_data.memo(
     ("grid_per_kommun", area, gyear, basis, stype, km),
@@ -137,12 +137,12 @@ with left:
         )
     )
     if fig is not None:
-        st.plotly_chart(fig, key="access_map")
+        ui.plotly_chart(fig, key="access_map")
 with right:
     tr = views.trend(ix.area(area), area, f"share_beyond_{km}km_{stype}").assign(service_type=stype)
     # a trend only where the service layer varies over the years: one snapshot draws no line (honest time)
     if tr["year"].nunique() > 1:
-        st.plotly_chart(
+        ui.plotly_chart(
             charts.lines_by_type(tr, labels, t("trend_title", lang, n=km, s=slabel), lang, "%", y_col="value"),
             key="trend",
         )
@@ -193,7 +193,7 @@ if not better.empty:
     better_types = ", ".join(labels[s].lower() for s in better["service_type"].unique())
     st.success(t("scenario_summary_better", lang, p=fmt.number(people, lang), n=n, s=better_types))
 changes = views.scenario_areas(result.areas, area)
-st.plotly_chart(
+ui.plotly_chart(
     charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),
     key="scenario_bars",
 )

@@ -65,7 +65,7 @@ fig = grid_data.memo(
         lang,
     ),
 )
-st.plotly_chart(fig, key="population_series")
+ui.plotly_chart(fig, key="population_series")
 gaps = grid_views.missing_years(series)
 st.caption(t("grid.series_gaps", lang, years=", ".join(map(str, gaps)) or "–", y=est_year))
 ui.source_caption("area_population")
@@ -110,7 +110,7 @@ with left:
         " (* = " + t("modelled", lang).lower() + ")" if counts["modelled"].any() else ""
     )
     fig = ui.memo(("fig_counts", area, lang), lambda: charts.service_count_bars(counts, labels, title, lang))
-    st.plotly_chart(fig, key="service_counts")
+    ui.plotly_chart(fig, key="service_counts")
     ui.source_caption("services")
     st.subheader(t("targets_status", lang))
     tsum = ui.targets_summary(area)
@@ -173,7 +173,7 @@ with right:
             geojson_url=ui.geojson_url("municipality"),
         ),
     )
-    st.plotly_chart(fig, key="kommun_map")
+    ui.plotly_chart(fig, key="kommun_map")
     ui.source_caption("grid_indicators" if ind in grid_ids else "indicators")
 
 

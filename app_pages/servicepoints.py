@@ -44,7 +44,7 @@ fig = charts.area_choropleth(
     points=pts,
     geojson_url=ui.geojson_url("municipality"),
 )
-st.plotly_chart(fig, key="sp_map")
+ui.plotly_chart(fig, key="sp_map")
 ui.source_caption("servicepoints", "villages")
 
 # Plan a new servicepunkt
@@ -100,14 +100,14 @@ m3.metric(
     fmt.number(result.investment, lang) + " kr",
 )
 grid_sections.servicepoint_catchment(vid, result.annual_with_grants, result.annual_without_grants, lang)  # issue 13
-st.plotly_chart(
+ui.plotly_chart(
     charts.financing_bars(costs.financing_split(inputs, lang), t("financing_split", lang), lang), key="financing"
 )
 st.caption(costs.fliseryd_note(lang))
 st.subheader(t("pre_post", lang))
 cmp = costs.compare(inputs, costs.FLISERYD_ACTUAL, lang)
 ui.table(cmp[["item", "pre", "post", "difference"]], lang, key="pre_post")
-st.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
+ui.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
 
 # Link to access
 st.header(t("access_link", lang))
@@ -120,7 +120,7 @@ if types:
     ui.own_badge(types)
     summ = effect.summary
     km_rows = summ[summ["unit"] == "km"] if "unit" in summ else summ
-    st.plotly_chart(
+    ui.plotly_chart(
         charts.scenario_bars(
             km_rows, labels, t("brought_within", lang) + f" ({year})", lang, y_col="people_brought_within"
         ),

@@ -95,7 +95,7 @@ else:
         unit=status.target.unit or "",
         breaks=status.breaks,
     )
-    st.plotly_chart(fig, key="target_chart")
+    ui.plotly_chart(fig, key="target_chart")
     sentence = status.sentence(lang)
     if judged["status"] == evaluable.OPEN:
         sentence = f"{status.target.name(lang)}: {evaluable.reason({**judged.to_dict(), 'target_id': tid}, lang)}"
@@ -119,7 +119,7 @@ if judged["status"] != evaluable.NOT_EVALUABLE and len(kommuner) > 1:
         past = by_kommun["status"].isin(["met", "missed"])
         value = by_kommun["value_at_target"].where(past, by_kommun["latest_value"])
         year = int(status.target.year) if past.all() else int(by_kommun["latest_year"].max())
-        st.plotly_chart(
+        ui.plotly_chart(
             charts.area_choropleth(
                 by_kommun[["area_code"]].assign(value=value.astype(float), quality="observed"),
                 ui.geojson("municipality"),

@@ -64,7 +64,7 @@ else:
             outlines_url=ui.geojson_url("municipality"),
         ),
     )
-    st.plotly_chart(fig, key="village_map")
+    ui.plotly_chart(fig, key="village_map")
     source_caption("villages", "village_access", "services", qualities=table["quality"], year=year)
     dist = views.distance_matrix(in_year, table["village_id"], year, PRIORITY_TYPES) if ax is not None else None
     own = ["distance_km", "minutes"] if stype not in PRIORITY_TYPES else ["minutes"]
@@ -115,7 +115,7 @@ grid_sections.village_catchment(vid, stype, lang)  # tätort and store catchment
 if ax is not None:
     near = views.nearest_services(ax.get("village_id", vid), services, vid, year)
     quality_badges(near["quality"], near["service_type"])
-    st.plotly_chart(
+    ui.plotly_chart(
         charts.distance_bars(
             near, labels, f"{t('distance_per_type', lang)}, {me['name']} {year}", lang, thresholds=(km,)
         ),
@@ -133,7 +133,7 @@ if ax is not None:
         key="profile_nearest",
     )
     if len(years) > 1:  # a line over years only where the service layer really has several years
-        st.plotly_chart(
+        ui.plotly_chart(
             charts.lines_by_type(
                 views.access_over_years(ax.get("village_id", vid), vid),
                 labels,
@@ -146,7 +146,7 @@ if ax is not None:
 
 series = views.population_series(population, vid)
 if series["year"].nunique() >= 2:  # a line needs two years; one year is the metric above, not a chart
-    st.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
+    ui.plotly_chart(charts.population_line(series, t("pop_over_time", lang), lang), key="profile_population")
     source_caption("population", year=f"{series['year'].min()}–{series['year'].max()}")
 else:
     st.caption(t("truth.only_one_year", lang))

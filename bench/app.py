@@ -15,6 +15,7 @@ Measured in one run, from scratch:
 
     .venv/bin/python bench/app.py                 # ~4 min on a 2-core machine
     .venv/bin/python bench/app.py --load-seconds 20 --contexts 10 --runs 3
+    .venv/bin/python bench/app.py --cold-only --repeat 5   # step 3 alone, against a one-chart Streamlit script
 
 Last line (machine-readable):
     bench app: cold_start_s=<s> slowest_page_warm_s=<s> build_s=<s> build_peak_mb=<MB> load_p95_s=<s> load_rss_mb=<MB>
@@ -154,6 +155,106 @@ def measure_browser(data_dir: Path, log: Path) -> tuple[harness.Server, float, f
     return server, health, cold, per_page
 
 
+_BASELINE_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("baseline")
+st.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])))
+"""
+
+
+def _spawn_to_chart(browser, data_dir: Path, log: Path, script: Path | None = None) -> tuple[float, float, float]:
+    """One cold start: spawn `streamlit run` (the dashboard, or `script`) -> first plotly chart drawn in Chromium.
+    Returns (wall seconds, server CPU seconds at that moment, server CPU seconds at /_stcore/health)."""
+    ctx = browser.new_context(viewport=dict(harness.VIEWPORT))
+    ctx.route(harness.EXTERNAL, lambda route: route.abort())
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    # the baseline: the same flags, another script, run from its own folder
+    server = harness.start_server(data_dir, log) if script is None else _start_script(script, log)
+    try:
+        cpu_health = harness.cpu_seconds(server.pid)
+        page.goto(server.url + "/", timeout=180_000)
+        page.wait_for_selector(harness.CHART, timeout=180_000)
+        wall = time.perf_counter() - t0
+        cpu = harness.cpu_seconds(server.pid)
+    finally:
+        harness.stop_server(server)
+        ctx.close()
+    return wall, cpu, cpu_health
+
+
+def _start_script(script: Path, log: Path) -> harness.Server:
+    port = harness.free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    cmd += ["--browser.gatherUsageStats", "false"]
+    t0 = time.perf_counter()
+    out = open(log, "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(cmd, cwd=script.parent, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = harness.Server(proc, port, script.parent, log, started=t0)
+    deadline = time.monotonic() + 90
+    import urllib.request
+
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    harness.stop_server(server)
+    raise RuntimeError("baseline app did not start")
+
+
+def measure_cold(data_dir: Path, tmp: Path, repeat: int) -> dict:
+    """Cold start of the dashboard vs a one-chart Streamlit script (same machine, same run), `repeat` times
+    alternating; medians of wall time and of the server's CPU seconds up to the first chart (CPU time is what
+    the app controls: on a machine shared with other work the wall time mostly measures the others)."""
+    from playwright.sync_api import sync_playwright
+
+    script = tmp / "baseline" / "baseline_app.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(_BASELINE_APP, encoding="utf-8")
+    runs: dict[str, list[tuple[float, float, float]]] = {"app": [], "baseline": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**harness.launch_kwargs())
+        try:
+            _spawn_to_chart(browser, data_dir, tmp / "warm.log")  # warm the OS file cache once, not counted
+            for i in range(repeat):
+                runs["app"].append(_spawn_to_chart(browser, data_dir, tmp / f"app{i}.log"))
+                runs["baseline"].append(_spawn_to_chart(browser, data_dir, tmp / f"base{i}.log", script))
+                print(
+                    f"    run {i + 1}: app {runs['app'][-1][0]:.2f} s, baseline {runs['baseline'][-1][0]:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        finally:
+            browser.close()
+    med = {k: [statistics.median(x[j] for x in v) for j in range(3)] for k, v in runs.items()}
+    return {
+        "repeat": repeat,
+        "app_wall_s": med["app"][0],
+        "app_cpu_s": med["app"][1],
+        "app_cpu_health_s": med["app"][2],
+        "baseline_wall_s": med["baseline"][0],
+        "baseline_cpu_s": med["baseline"][1],
+        "load_avg": os.getloadavg()[0],
+    }
+
+
+def cold_report(c: dict, command: str) -> str:
+    return (
+        f"Cold start (spawn → first chart in Chromium, data built), median of {c['repeat']}, `{command}`, "
+        f"load average {c['load_avg']:.1f} on {os.cpu_count()} cores:\n\n"
+        f"| | wall (s) | server CPU to first chart (s) | of which before /_stcore/health |\n|---|---|---|---|\n"
+        f"| dashboard | {c['app_wall_s']:.2f} | {c['app_cpu_s']:.2f} | {c['app_cpu_health_s']:.2f} |\n"
+        f"| baseline: one-chart Streamlit script | {c['baseline_wall_s']:.2f} | {c['baseline_cpu_s']:.2f} | |\n"
+        f"| ratio dashboard ÷ baseline | {c['app_wall_s'] / c['baseline_wall_s']:.2f} "
+        f"| {c['app_cpu_s'] / c['baseline_cpu_s']:.2f} | |\n"
+    )
+
+
 def table(r: dict) -> str:
     head = (
         f"# Servicekartan performance record\n\n"
@@ -202,11 +303,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-seconds", type=float, default=60.0)
     ap.add_argument("--max-iterations", type=int, default=40)
     ap.add_argument("--ramp", type=float, default=20.0, help="browser users start evenly over this many seconds")
+    ap.add_argument("--cold-only", action="store_true", help="only the cold start, against a one-chart baseline")
+    ap.add_argument("--repeat", type=int, default=3, help="cold starts per variant with --cold-only")
     a = ap.parse_args(argv)
     if not harness.CHROMIUM.exists():
         print(f"bench app: {harness.CHROMIUM} missing", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
+    if a.cold_only:
+        command = "python bench/app.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        with tempfile.TemporaryDirectory(prefix="servicekartan-bench-") as tmp:
+            data = Path(tmp) / "data"
+            print("building data …", file=sys.stderr, flush=True)
+            harness.build_data(data)
+            c = measure_cold(data, Path(tmp), a.repeat)
+        md = cold_report(c, command)
+        (OUT / "cold_start.md").write_text(md, encoding="utf-8")
+        print(md)
+        print(
+            f"bench app: cold_start_s={c['app_wall_s']:.2f} cold_start_cpu_s={c['app_cpu_s']:.2f} "
+            f"baseline_s={c['baseline_wall_s']:.2f} baseline_cpu_s={c['baseline_cpu_s']:.2f}"
+        )
+        return 0
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "?")
     r: dict = {

@@ -147,7 +147,7 @@ def _current(name: str) -> bool:
 
 def missing() -> list[str]:
     """The datasets a full build writes that data/processed lacks (or holds from a build without verifiable hashes)."""
-    return [n for n in builders_pkg.builders() if not _current(n)]
+    return [n for n in builders_pkg.builder_names() if not _current(n)]
 
 
 def ensure_built(out: TextIO | None = None, wait: float | None = None) -> bool:

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.access_base import (  # re-exported: the engine's public names live on servicekartan.access
     ACCESS_COLUMNS,
@@ -55,6 +54,7 @@ from servicekartan.access_base import (  # re-exported: the engine's public name
 from servicekartan.access_scenario import ScenarioResult, Scenarios, _take_ids
 from servicekartan.definitions import SERVICE_TYPE_IDS, THRESHOLDS_KM, THRESHOLDS_MIN
 from servicekartan.indicators import DEFAULT_KINDS
+from servicekartan.kdtree import cKDTree
 from servicekartan.quality import combine
 from servicekartan.roadgraph import RoadGraph
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.datasets import columns as dataset_columns
 from servicekartan.definitions import ACCESS_YEARS, QUALITY_MODELLED, QUALITY_OBSERVED
+from servicekartan.kdtree import cKDTree
 
 # Road distance ~ straight line x circuity. Ballou, Rahardja & Sakai (2002) estimate national road
 # circuity factors from sampled city pairs, about 1.3 for Europe. Corroborated by Wang, Bette,

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.access_base import METHOD_ESTIMATE, _active, _State, road_estimate
 from servicekartan.definitions import COUNTRY_CODE, THRESHOLDS_KM, THRESHOLDS_MIN
 from servicekartan.indicators import village_population
+from servicekartan.kdtree import cKDTree
 
 
 @dataclass

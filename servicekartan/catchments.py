@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.access import is_active
+from servicekartan.kdtree import cKDTree
 
 CATCHMENT_KM: float = 10.0
 TATORT_RULE = (

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import threading
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+
+from servicekartan.chart_style import FONT, wrap
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9, sharp on a projector and in minutes
 _lock = threading.Lock()
@@ -23,29 +28,102 @@ def _ensure_server() -> None:
         _started = True
 
 
-def stamp(fig: go.Figure, source: str, when: str | None = None) -> go.Figure:
-    """A copy with larger type and a footer line: source and date (the on-screen figure is untouched)."""
-    out = copy.deepcopy(fig)
+def _plain_title(fig: go.Figure) -> str:
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else ""
+    return title.replace("<br>", " ")
+
+
+def _numbers(values: object) -> list[float]:
+    """The finite numbers of a trace's data array (plain list, numpy array, or plotly's base64 typed array)."""
+    if values is None:
+        return []
+    if isinstance(values, dict) and "bdata" in values:
+        arr = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    else:
+        arr = np.asarray(list(values), dtype=object)
+    out = pd.to_numeric(pd.Series(arr.ravel()), errors="coerce")
+    return [float(v) for v in out if np.isfinite(v)]
+
+
+def room_for_bar_text(fig: go.Figure, factor: float = 1.2) -> go.Figure:
+    """Widen the value axis of bar charts whose labels sit outside the bars, so the longest label fits
+    ("1 617 407" beside Stockholm's bar was cut to "1 617 4…")."""
+    for axis, orient in (("xaxis", "h"), ("yaxis", "v")):
+        values = [
+            v
+            for tr in fig.data
+            if tr.type == "bar" and tr.textposition == "outside" and (tr.orientation or "v") == orient
+            for v in _numbers(tr.x if orient == "h" else tr.y)
+        ]
+        if values and max(values) > 0 and fig.layout[axis].range is None:
+            lo = min(0.0, min(values) * factor)
+            fig.layout[axis].range = [lo, max(values) * factor]
+    return fig
+
+
+def stamp(fig: go.Figure, source: str, when: str | None = None, badge: str = "") -> go.Figure:
+    """A copy at slide size: title re-wrapped for the slide's width, larger type, room for bar labels and the
+    legend, a footer line (source and date) at the bottom edge and, for modelled data, a badge drawn into the
+    image (the on-screen figure is untouched)."""
+    out = room_for_bar_text(copy.deepcopy(fig))
+    title = _plain_title(out)
+    lines = wrap(title, 70).count("<br>") + 1 if title else 0
+    top = 40 + 40 * lines + (36 if badge else 0)
+    bottom = 150
     footer = f"{source} · Servicekartan {when or date.today().isoformat()}"
     out.add_annotation(
-        text=footer,
+        text=wrap(footer, 150),
         xref="paper",
         yref="paper",
         x=0,
-        y=-0.06,
+        y=0,
         xanchor="left",
         yanchor="top",
+        yshift=-(bottom - 40),
         showarrow=False,
+        align="left",
         font={"size": 14, "color": "#444"},
     )
-    out.update_layout(font={"size": 18}, margin={"b": 110, "t": 110, "l": 40, "r": 40}, title={"font": {"size": 30}})
+    if badge:
+        out.add_annotation(
+            text=f"<b>{badge}</b>",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1,
+            xanchor="right",
+            yanchor="bottom",
+            yshift=8,
+            showarrow=False,
+            font={"size": 16, "color": "#8a3b00"},
+            bgcolor="#fff1e6",
+            bordercolor="#D55E00",
+            borderwidth=1.5,
+            borderpad=5,
+        )
+    out.update_layout(
+        font={"family": FONT, "size": 18},
+        margin={"b": bottom, "t": top, "l": 40, "r": 110, "autoexpand": True},
+        title={
+            "text": wrap(title, 70),
+            "font": {"size": 30},
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 24},
+        },
+    )
+    if out.layout.legend and out.layout.legend.orientation == "h":
+        out.update_layout(legend={"y": -0.1, "yanchor": "top"})
+    for ax in ("xaxis", "yaxis"):
+        out.layout[ax].automargin = True
     return out
 
 
-def image(fig: go.Figure, fmt: str, source: str, when: str | None = None) -> bytes:
-    """PNG or SVG bytes of the stamped figure at slide size."""
+def image(fig: go.Figure, fmt: str, source: str, when: str | None = None, badge: str = "") -> bytes:
+    """PNG or SVG bytes of the stamped figure at slide size (with `badge`, e.g. "Modellerad", drawn in)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"format must be png or svg, not {fmt!r}")
     with _lock:  # one Chromium, one image at a time
         _ensure_server()
-        return stamp(fig, source, when).to_image(format=fmt, width=SLIDE_WIDTH, height=SLIDE_HEIGHT)
+        return stamp(fig, source, when, badge).to_image(format=fmt, width=SLIDE_WIDTH, height=SLIDE_HEIGHT)

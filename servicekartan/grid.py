@@ -36,7 +36,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from scipy.spatial import cKDTree
 
 from servicekartan.access import METHOD_NO_SERVICE, AccessModel
 from servicekartan.datasets import columns as dataset_columns
@@ -46,6 +45,7 @@ from servicekartan.definitions import (
     THRESHOLDS_KM,
     THRESHOLDS_MIN,
 )
+from servicekartan.kdtree import cKDTree
 from servicekartan.quality import combine as combine_quality
 from servicekartan.roadgraph import RoadGraph
 

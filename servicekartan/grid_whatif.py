@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan.catchments import Squares, active_points, nearest_point
 from servicekartan.definitions import COUNTRY_CODE, THRESHOLDS_KM
+from servicekartan.kdtree import cKDTree
 
 # Bands of the distance increase (km) for the histogram; the last band is open-ended.
 INCREASE_BANDS_KM: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0)

@@ -17,13 +17,13 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from servicekartan import fmt, geo, paths
 from servicekartan.datasets import columns as dataset_columns
 from servicekartan.definitions import SERVICE_TYPE_IDS
 from servicekartan.grid import KommunPolygons
 from servicekartan.i18n import service_label, t
+from servicekartan.kdtree import cKDTree
 from servicekartan.own_read import MAX_BYTES, MAX_ROWS, ReadError, Table, read
 from servicekartan.quality import QUALITY_OWN
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
+
+from servicekartan.kdtree import cKDTree
 
 
 def nearest_place(x: np.ndarray, y: np.ndarray, villages: pd.DataFrame) -> np.ndarray:

@@ -15,17 +15,19 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from servicekartan import paths
 from servicekartan.catalog import atomic_write_bytes
+from servicekartan.kdtree import cKDTree
+
+if TYPE_CHECKING:  # scipy.sparse is imported where a graph is built or searched (cold start of the app)
+    from scipy.sparse import csr_array
 
 NODE_COLUMNS: tuple[str, ...] = ("node_id", "x", "y")
 EDGE_COLUMNS: tuple[str, ...] = ("u", "v", "length_m")  # + optional "minutes"
@@ -138,6 +140,8 @@ class RoadGraph:
         sources = np.unique(np.asarray(sources, np.int64))
         if len(sources) == 0:
             return np.full(self.n_nodes, np.inf), np.full(self.n_nodes, -1, np.int64)
+        from scipy.sparse.csgraph import dijkstra
+
         cost, _pred, src = dijkstra(graph, directed=False, indices=sources, min_only=True, return_predecessors=True)
         src = np.where(src < 0, -1, src).astype(np.int64)
         return cost, src
@@ -145,6 +149,8 @@ class RoadGraph:
 
 def _undirected(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_array:
     """Upper-triangular CSR of an undirected edge list (min weight over duplicates, no self-loops)."""
+    from scipy.sparse import csr_array
+
     keep = u != v
     a, b, w = np.minimum(u, v)[keep], np.maximum(u, v)[keep], np.maximum(w[keep], _MIN_EDGE)
     if len(a):

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from servicekartan import areas, charts, fmt, places, views
+from servicekartan.chart_style import wrap
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_TYPE_IDS, service_label
 from servicekartan.i18n import indicator_label, t
 
@@ -212,6 +213,18 @@ def servicepoint_effect(ctx: Context) -> Slide:
             )
         )
     title = t("slide.servicepoint_effect", ctx.lang, name=sp["name"], year=opened)
+    if a.empty:  # e.g. a one-snapshot build: say so instead of drawing empty axes
+        fig.add_annotation(
+            text=wrap(t("deck.no_before_after", ctx.lang, y0=opened - 1, y1=opened), 60),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 20, "color": "#444"},
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     fig.update_yaxes(title="km", gridcolor="#eee", rangemode="tozero")
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.15})
     fig = charts.base_layout(fig, title, ctx.lang, height=620)

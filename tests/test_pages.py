@@ -51,12 +51,15 @@ def test_overview_monsteras_facts():
 
 def test_overview_map_covers_the_county_of_the_kommun():
     at = run(area="0861", ind="tatort_population")
-    specs = [s for s in chart_specs(at) if any(tr["type"] == "choroplethmap" for tr in s["data"])]
-    choro = [tr for tr in specs[0]["data"] if tr["type"] == "choroplethmap" and tr.get("z")]
+    specs = [s for s in chart_specs(at) if any(tr["type"] == "choropleth" for tr in s["data"])]
+    choro = [
+        tr for tr in specs[0]["data"] if tr["type"] == "choropleth" and tr.get("z") and tr.get("showscale") is not False
+    ]
     locations = set(arr(choro[0]["locations"]))
     assert "0861" in locations and all(c.startswith("08") for c in locations)
     assert len(locations) == 12  # Kalmar län has 12 kommuner
-    assert specs[0]["layout"]["map"]["style"] == "white-bg"  # no internet tiles needed
+    assert specs[0]["layout"]["geo"]["visible"] is False  # no world base map (no CDN topojson, no tiles)
+    assert specs[0]["data"][0]["type"] == "scattergeo"  # first trace without locationmode: no topojson fetch
 
 
 def test_unknown_area_warns_and_falls_back_to_sweden():
@@ -166,7 +169,7 @@ def test_method_page_states_the_method():
 def test_presenter_mode_shows_one_slide():
     at = run(area="0861", village="0861TB103", present="1")
     assert not at.title  # no page chrome, only the slide
-    assert any("1 / " in m.value for m in at.markdown)
+    assert any("Bild 1 av 7" in m.value for m in at.markdown)  # the counter, in words
     assert len(at.get("plotly_chart")) == 1
 
 

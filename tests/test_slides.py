@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -71,3 +72,28 @@ def test_png_and_svg_export_is_slide_sized_and_stamped(ctx):
     assert "Källa: SCB · Servicekartan 2026-11-28" in svg and "Mönsterås" in svg
     with pytest.raises(ValueError):
         export.image(slide.figure, "gif", "x")
+
+
+def test_stamped_slide_makes_room_for_bar_labels_and_wraps_a_long_footer(ctx):
+    from dataclasses import replace as _replace
+
+    slide = slides.build("villages_population", _replace(ctx, area="00"))
+    out = export.stamp(slide.figure, "Källa: SCB " + "lång källrad " * 70, when="2026-12-01", badge="Modellerad")
+    top = max(slide.figure.data[0].x)  # Stockholm, 1 617 407
+    assert out.layout.xaxis.range[1] >= 1.15 * top  # the label outside the longest bar fits
+    footer = next(a.text for a in out.layout.annotations if "Servicekartan 2026-12-01" in a.text)
+    assert all(len(line) <= 150 for line in footer.split("<br>"))  # wrapped, never one line off the edge
+    assert any(a.text == "<b>Modellerad</b>" for a in out.layout.annotations)  # the badge is in the image
+    assert "serif" not in out.layout.font.family.replace("sans-serif", "")  # a sans-serif font list
+    assert '"Source Sans' in out.layout.font.family  # names with spaces quoted (valid CSS)
+    assert slide.figure.layout.xaxis.range is None  # the on-screen figure is untouched
+
+
+@needs_chromium
+def test_svg_export_carries_badge_footer_and_a_sans_serif_font(ctx):
+    slide = slides.build("village_distances", ctx)
+    svg = export.image(slide.figure, "svg", "Källa: SCB", when="2026-12-01", badge="Modellerad").decode()
+    assert "Modellerad" in svg and "Källa: SCB · Servicekartan 2026-12-01" in svg
+    text = html.unescape(svg)
+    fonts = [text[i : i + 200] for i in range(len(text)) if text.startswith("font-family:", i)]
+    assert fonts and all("sans-serif" in f for f in fonts), fonts[:3]

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
@@ -58,6 +60,20 @@ class Inputs(Mapping[str, pd.DataFrame]):
 def from_catalog(names: tuple[str, ...] | list[str]) -> Inputs:
     """Inputs read from data/processed (to run one builder by hand or in a test)."""
     return Inputs({n: catalog.read(n) for n in names}, {n: catalog.provenance(n) for n in names})
+
+
+@cache
+def builder_names() -> tuple[str, ...]:
+    """The NAME of every builder, read from the file names without importing the modules (the app asks on
+    every cold start which datasets are missing; importing all builders pulled in scipy and the fetchers)."""
+    names = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        text = (Path(__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
+        if re.search(r"^NAME\b", text, re.M) and re.search(r"^def build\(", text, re.M):
+            names.append(info.name)  # the file name is the dataset name (builders() checks it)
+    return tuple(names)
 
 
 @cache

@@ -8,6 +8,7 @@ page header), `tables` (labelled, formatted tables), `presenter` (slide deck), `
 (the session's targets and the add/upload form).
 """
 
+from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import modelled_badge, quality_badge, quality_badges, source_caption, source_line
 from servicekartan.ui.data import (
     access_index,
@@ -55,6 +56,7 @@ __all__ = [
     "quality_badges",
     "page_header",
     "page_link_url",
+    "plotly_chart",
     "presenting",
     "region_names",
     "servicepoint_register",

@@ -9,6 +9,7 @@ import streamlit as st
 from servicekartan import areas
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from servicekartan.ui import a11y
 from servicekartan.ui.data import fetch_status, load, region_names
 from servicekartan.ui.own_layer import page_notices
 from servicekartan.ui.presenter import presenter_deck, save_view_button
@@ -29,8 +30,10 @@ PRESENTER_CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1rem; max-width: 100%;}
+@media (min-width: 641px) {
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMetricValue"] {font-size: 1.35rem;}
 h1 {font-size: 2.6rem !important;} h2 {font-size: 2.1rem !important;}
+}
 </style>
 """
 BASE_CSS = """
@@ -61,6 +64,7 @@ def presenter_toggle(container: Any) -> bool:
 
 def apply_css() -> None:
     st.markdown(BASE_CSS, unsafe_allow_html=True)
+    a11y.apply(lang())
     if presenting():
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 

@@ -19,6 +19,7 @@ from servicekartan.charts import base_layout
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_COLORS, service_label
 from servicekartan.grid_whatif import GridBase, GridScenario, TypeState, scenario
 from servicekartan.i18n import t
+from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import quality_badges, source_caption
 from servicekartan.ui.data import data_dir, load, own_key, region_names, versions
 from servicekartan.ui.geo_files import geojson
@@ -27,6 +28,11 @@ from servicekartan.ui.tables import table
 
 DATASETS = ("grid_population", "services", "villages", "population")
 LICENCE = "SCB data: CC0 1.0; OpenStreetMap-derived points: ODbL 1.0 (© OpenStreetMap contributors)"
+
+
+# The grid maps' toolbar as on every chart (ui.a11y.plotly_chart); their text alternative is not a cell table (up
+# to a million squares) but the people-per-band chart, the catchment sentences and the CSV downloads beside them.
+MAP_CONFIG = {"displayModeBar": "hover", "displaylogo": False}
 
 
 def _key(*parts: object) -> tuple:
@@ -154,7 +160,7 @@ def grid_map(area: str, stype: str, lang: str) -> None:
         ("fig_grid_map", area, stype, lang),
         lambda: _map(area, stype, lang, t("gridmap.title", lang, s=slabel, name=name, y=sq.year)),
     )
-    st.plotly_chart(fig, key="grid_map")
+    st.plotly_chart(fig, key="grid_map", config=MAP_CONFIG)
     mask = _area_mask(stt.base, area)
     people = sq.population.sum() if mask is None else sq.population[mask].sum()
     n_sq = len(sq) if mask is None else int(mask.sum())
@@ -239,11 +245,12 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
     st.plotly_chart(
         _map(frame, stype, lang, t("catch.map_title", lang, s=slabel, name=names.get(frame, frame), y=sq.year), res),
         key=f"grid_whatif_map_{stype}",
+        config=MAP_CONFIG,
     )
     left, right = st.columns([2, 3])
     with left:
         if res.people_farther() > 0:
-            st.plotly_chart(
+            plotly_chart(
                 increase_bars(
                     res.increase_histogram(), t("catch.hist_title", lang, y=sq.year), lang, SERVICE_COLORS[stype]
                 ),
@@ -346,7 +353,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
             place=vid,
         ),
     )
-    st.plotly_chart(fig, key="village_grid_map")
+    st.plotly_chart(fig, key="village_grid_map", config=MAP_CONFIG)
     d1, d2 = st.columns(2)
     src = {
         "source": t("catch.source_grid", lang, y=sq.year) + "; SCB tätorter",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from servicekartan import export, slides
 from servicekartan.definitions import SERVICE_TYPE_IDS
 from servicekartan.i18n import t
+from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import modelled_badge, source_line
 from servicekartan.ui.data import load, region_names
 from servicekartan.ui.geo_files import geojson
@@ -74,43 +76,48 @@ def presenter_deck(language: str) -> None:
     n = len(deck)
     url_value("slide", range(1, n + 1), 1, parse=int)
     idx = int(st.session_state["slide"])
-    nav = st.columns([1, 1, 1, 4, 4])
-    if nav[0].button("◀", key="_prev", disabled=idx <= 1, help=t("presenter.previous", language)):
-        st.session_state["slide"] = idx - 1
-        st.rerun()
-    nav[1].markdown(f"**{idx} / {n}**")
-    if nav[2].button("▶", key="_next", disabled=idx >= n, help=t("presenter.next", language)):
-        st.session_state["slide"] = idx + 1
-        st.rerun()
-    nav[4].button("✕ " + t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter, width="content")
+    # one row that wraps rather than stacks (columns stack on a phone and pushed the slide below the fold)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        if st.button(t("presenter.previous", language), key="_prev", disabled=idx <= 1, icon=":material/arrow_back:"):
+            st.session_state["slide"] = idx - 1
+            st.rerun()
+        st.markdown(f"**{t('deck.previous_next', language, i=idx, n=n)}**", width="content")
+        if st.button(t("presenter.next", language), key="_next", disabled=idx >= n, icon=":material/arrow_forward:"):
+            st.session_state["slide"] = idx + 1
+            st.rerun()
+        st.button(t("presenter_mode", language), key="_exit_present", on_click=_exit_presenter, icon=":material/close:")
     sync_url("slide", idx, 1)
     sync_url("deck", ",".join(deck), ",".join(slides.DEFAULT_DECK))
     slide = slides.build(deck[idx - 1], slide_context(language))
+    st.subheader(slide.title)  # the title as text: it wraps at any width (inside the figure it was cut on a phone)
     if slide.modelled:
         modelled_badge()
     if slide.figure is not None:
-        slide.figure.update_layout(height=640, font={"size": 18}, title={"font": {"size": 28}})
-        st.plotly_chart(slide.figure, key=f"slide_{slide.kind}", config={"displayModeBar": False})
+        shown = export.room_for_bar_text(go.Figure(slide.figure), factor=1.4)  # room for labels on a phone too
+        shown.update_layout(height=600, font={"size": 16}, title={"text": ""}, margin={"t": 30})
+        plotly_chart(shown, key=f"slide_{slide.kind}", config={"displayModeBar": False})
     if slide.note:
         st.markdown(slide.note)
     source = source_line(slide.sources, language)
     st.caption(source)
     if slide.figure is not None:
-        d1, d2, _ = st.columns([1, 1, 6])
-        fig = slide.figure
-        d1.download_button(
-            "PNG",
-            lambda: export.image(fig, "png", source),
-            f"servicekartan_{slide.kind}.png",
-            "image/png",
-            on_click="ignore",
-            key="_png",
-        )
-        d2.download_button(
-            "SVG",
-            lambda: export.image(fig, "svg", source),
-            f"servicekartan_{slide.kind}.svg",
-            "image/svg+xml",
-            on_click="ignore",
-            key="_svg",
-        )
+        fig, badge = slide.figure, t("modelled", language) if slide.modelled else ""
+        with st.container(horizontal=True, gap="small"):
+            st.download_button(
+                "PNG",
+                lambda: export.image(fig, "png", source, badge=badge),
+                f"servicekartan_{slide.kind}.png",
+                "image/png",
+                on_click="ignore",
+                key="_png",
+                icon=":material/download:",
+            )
+            st.download_button(
+                "SVG",
+                lambda: export.image(fig, "svg", source, badge=badge),
+                f"servicekartan_{slide.kind}.svg",
+                "image/svg+xml",
+                on_click="ignore",
+                key="_svg",
+                icon=":material/download:",
+            )

@@ -292,17 +292,17 @@ def test_presenter_mode(page, base_url: str) -> None:
     assert not sidebar(page).is_visible(), "presenter mode must hide the sidebar"
     assert not page.locator('[data-testid="stSidebarNav"]').is_visible()
     assert "present=1" in page.url
-    counter = main(page).get_by_text(re.compile(r"^1 / \d+$"))
+    counter = main(page).get_by_text(re.compile(r"^Bild 1 av \d+$"))
     assert counter.is_visible()
-    total = int(counter.inner_text().split("/")[1])
+    total = int(counter.inner_text().split(" av ")[1])
     assert total >= 2
     charts = assert_charts_drawn(page, 1)
     assert len(charts) == 1, f"one chart per screen, found {len(charts)}"
     harness.screenshot(page, "present_1")
-    main(page).get_by_role("button", name="▶").click()
+    main(page).get_by_role("button", name=re.compile("Nästa")).click()
     wait_idle(page)
     harness.wait_rendered(page)
-    assert main(page).get_by_text(f"2 / {total}", exact=True).is_visible()
+    assert main(page).get_by_text(f"Bild 2 av {total}", exact=True).is_visible()
     assert "slide=2" in page.url, page.url
     assert_charts_drawn(page, 1)
     harness.screenshot(page, "present_2")
