@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from servicekartan import targets
+from servicekartan import downloads, targets
 from servicekartan.i18n import t
 from servicekartan.ui.data import indicator_index, load, version
 from servicekartan.ui.shared_memo import memo
@@ -119,7 +119,8 @@ def target_editor(language: str, registry: pd.DataFrame) -> None:
     _upload(language, registry, known)
     st.download_button(
         t("download_targets", language),
-        targets.targets_to_csv(target_registry()),
+        # through the download layer: a name uploaded as "=HYPERLINK(…)" comes back inert ("'=HYPERLINK(…)")
+        targets.targets_to_csv(downloads.neutralise(target_registry()), bom=True),
         "servicekartan_targets.csv",
         "text/csv",
         on_click="ignore",
