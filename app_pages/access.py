@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicekartan import charts, fmt, grid_views, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import t, tn
 from servicekartan.ui import grid_data
 from servicekartan.ui.official import official_beside
 
@@ -187,11 +187,11 @@ v = result.villages
 worse, better = v[v["change_km"] > 0], v[v["change_km"] < 0]
 if not worse.empty:
     people, n = views.affected(worse)
-    st.warning(t("scenario_summary", lang, p=fmt.number(people, lang), n=n, s=slabel))
+    st.warning(tn("plural.scenario_worse", n, lang, p=fmt.count("count.inhabitants", people, lang), s=slabel))
 if not better.empty:
     people, n = views.affected(better)
     better_types = ", ".join(labels[s].lower() for s in better["service_type"].unique())
-    st.success(t("scenario_summary_better", lang, p=fmt.number(people, lang), n=n, s=better_types))
+    st.success(tn("plural.scenario_better", n, lang, p=fmt.count("count.inhabitants", people, lang), s=better_types))
 changes = views.scenario_areas(result.areas, area)
 st.plotly_chart(
     charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),

@@ -60,7 +60,7 @@ filters = downloads.Filters(
 sel = downloads.select(frames, filters)  # positions only: the full frame is built when a file is made
 meta = ui.meta(ds)
 
-st.subheader(f"{t('preview', lang)} — {fmt.number(len(sel), lang)} {t('rows', lang)}")
+st.subheader(f"{t('preview', lang)} — {fmt.count('count.rows', len(sel), lang)}")
 if sel.any_modelled():
     ui.modelled_badge()
 if not len(sel):
@@ -68,7 +68,7 @@ if not len(sel):
     st.stop()
 PREVIEW_ROWS = 200
 if len(sel) > PREVIEW_ROWS:
-    st.caption(t("preview_first", lang, n=PREVIEW_ROWS))
+    st.caption(t("preview_first", lang, n=fmt.number(PREVIEW_ROWS, lang)))
 st.dataframe(
     fmt.styled(
         sel.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
@@ -80,7 +80,7 @@ if ds in downloads.SQUARE_DATASETS or ds.startswith(("grid_", "area_")):
     st.caption(t("grid.licence_note", lang))
 
 link = ui.page_link_url()
-cite = downloads.citation(meta, filters, link, date.today().isoformat())
+cite = downloads.citation(meta, filters, link, date.today().isoformat(), lang)
 b1, b2, b3, b4 = st.columns(4)
 # Files are made when clicked (callables), not on every rerun of the page.
 b1.download_button(

@@ -24,9 +24,7 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
         year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
     with c2:
         km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
-        lacking = st.checkbox(
-            t("lacking_only", lang, s=labels[stype].lower(), n=km), key="lacking", persist_state="session"
-        )
+        lacking = ui.url_bool(t("lacking_only", lang, s=labels[stype].lower(), n=km), key="lacking")
     with c3:
         minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
         maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
@@ -40,7 +38,9 @@ if ax is None:
     st.warning(t("truth.no_access_data", lang))
 st.subheader(
     f"{names.get(area, area)}: "
-    + t("villages_matching", lang, n=fmt.number(len(table), lang), p=fmt.number(table["population"].sum(), lang))
+    + fmt.count("count.villages", len(table), lang)
+    + ", "
+    + fmt.count("count.inhabitants", table["population"].sum(), lang)
 )
 st.caption(t("coverage_caveat", lang))
 if len(years) == 1:

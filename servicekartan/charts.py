@@ -42,6 +42,9 @@ def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height:
         paper_bgcolor="white",
         plot_bgcolor="white",
     )
+    # Axis numbers in full with the language's grouping ("1 000", "100 000", "1 600 000"), never "100k" or "1,6M".
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
     if source:
         fig.add_annotation(
             text=source,
@@ -536,7 +539,11 @@ def sensitivity_heatmap(table: pd.DataFrame, title: str, lang: str) -> go.Figure
             colorscale=SEQ_SCALE,
             text=[[fmt.number(v, lang) for v in row] for row in table.to_numpy()],
             texttemplate="%{text}",
-            colorbar={"title": {"text": t("chart.kr_per_year", lang)}},
+            colorbar={
+                "title": {"text": t("chart.kr_per_year", lang)},
+                "exponentformat": "none",
+                "separatethousands": True,
+            },
         )
     )
     fig.update_xaxes(title=t("chart.interest_rate", lang))

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from servicekartan import areas
 from servicekartan.datasets import COLUMNS, DATASETS, column_doc
 from servicekartan.definitions import COUNTRY_CODE
+from servicekartan.i18n import t
 from servicekartan.views import area_mask, latest_population
 
 # Datasets offered for download, in menu order.
@@ -172,11 +173,21 @@ def select(frames: dict[str, pd.DataFrame], f: Filters) -> Selection:
     return Selection(df, np.flatnonzero(keep))
 
 
-def citation(meta: dict, f: Filters, link: str, retrieved_on: str) -> str:
-    return (
-        f"Servicekartan ({retrieved_on[:4]}). Dataset '{f.dataset}', filter {json.dumps(f.query(), ensure_ascii=False)}. "
-        f"Data: {meta.get('attribution', '')} — {meta.get('source', '')} ({meta.get('licence', '')}), "
-        f"retrieved {meta.get('retrieved', '')}, built {meta.get('built_at', '')[:10]}. Downloaded {retrieved_on}. {link}"
+def citation(meta: dict, f: Filters, link: str, retrieved_on: str, lang: str = "en") -> str:
+    """How to cite a download, in the page's language (catalog: cite.text)."""
+    return t(
+        "cite.text",
+        lang,
+        year=retrieved_on[:4],
+        dataset=f.dataset,
+        filter=json.dumps(f.query(), ensure_ascii=False),
+        attribution=meta.get("attribution", ""),
+        source=meta.get("source", ""),
+        licence=meta.get("licence", ""),
+        retrieved=meta.get("retrieved", ""),
+        built=str(meta.get("built_at", ""))[:10],
+        downloaded=retrieved_on,
+        link=link,
     )
 
 

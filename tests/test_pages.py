@@ -114,7 +114,7 @@ def test_villages_empty_filter_message():
 
 def test_access_what_if_closing_fliserdys_store():
     at = run("access", area="0861", svc="grocery", close="model:grocery:0861TB103")
-    assert any("716 invånare i 1 byar" in w.value for w in at.warning)
+    assert any("716 invånare i 1 by får längre" in w.value for w in at.warning)  # singular (issue 16)
     table = at.dataframe[-1].value
     row = table[table["name"] == "Fliseryd"].iloc[0]
     assert row["old_distance_km"] == 0 and row["new_distance_km"] > 8

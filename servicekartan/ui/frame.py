@@ -13,6 +13,7 @@ from servicekartan.ui.data import fetch_status, load, region_names
 from servicekartan.ui.presenter import presenter_deck, save_view_button
 from servicekartan.ui.state import lang, presenting
 from servicekartan.ui.url_state import (
+    drop_unknown_params,
     queue_warning,
     remember_url,
     safe_snippet,
@@ -123,6 +124,7 @@ def area_picker(container: Any = None) -> str:
 def sidebar() -> None:
     """Language, presenter mode, the area picker and data freshness; shared by every page."""
     start_run()
+    drop_unknown_params()
     remember_url()
     side = st.sidebar
     language_switch(side)
