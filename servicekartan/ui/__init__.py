@@ -33,6 +33,7 @@ from servicekartan.ui.url_state import (
     url_int,
     url_multiselect,
     url_number,
+    url_param,
     url_range,
     url_select,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "target_registry",
     "targets_summary",
     "url_bool",
+    "url_param",
     "url_grants",
     "url_int",
     "url_number",
