@@ -69,11 +69,11 @@ if not len(sel):
 PREVIEW_ROWS = 200
 if len(sel) > PREVIEW_ROWS:
     st.caption(t("preview_first", lang, n=fmt.number(PREVIEW_ROWS, lang)))
-st.dataframe(
-    fmt.styled(
-        sel.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
-    ),
+preview = sel.head(PREVIEW_ROWS)
+st.dataframe(  # the dataset's own column names (as in the files), numbers in the page's style
+    fmt.formatted(preview, lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}),
     hide_index=True,
+    column_config={c: st.column_config.Column(alignment="right") for c in fmt.number_columns(preview)},
 )
 ui.source_caption(ds)
 if ds in downloads.SQUARE_DATASETS or ds.startswith(("grid_", "area_")):

@@ -120,9 +120,18 @@ def number_columns(df) -> list[str]:
 
 
 def formatted(df, lang: str, decimals: dict[str, int] | None = None):
-    """`df` with every number column as text in the language's style ("1 617 407", "1,8"; missing "–")."""
+    """`df` with every number column as text in the language's style ("1 617 407", "1,8"; missing "–").
+
+    The grid reads these texts to screen readers and copies them as shown (a Styler's numbers are read out raw,
+    "10.033642736800223"). Each column is left-padded with spaces to one width, which the right-aligned column
+    does not show, so that sorting the text sorts the non-negative numbers in numeric order."""
     decimals = decimals or {}
-    return df.assign(**{c: [number(x, lang, decimals.get(c, 0)) for x in df[c]] for c in number_columns(df)})
+    out = {}
+    for c in number_columns(df):
+        texts = [number(x, lang, decimals.get(c, 0)) for x in df[c]]
+        width = max((len(s) for s in texts), default=0)
+        out[c] = [s.rjust(width) for s in texts]
+    return df.assign(**out)
 
 
 def styled(df, lang: str, decimals: dict[str, int] | None = None, max_rows: int | None = STYLE_MAX_ROWS):

@@ -38,7 +38,7 @@ def table(
     labels: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     key: str | None = None,
-    max_rows: int | None = fmt.STYLE_MAX_ROWS,
+    max_rows: int | None = None,  # kept for callers; every table is formatted text now (any length)
     style: Callable[[Any], Any] | None = None,
     column_config: Mapping[str, Any] | None = None,
 ) -> None:
@@ -46,9 +46,10 @@ def table(
 
     `labels` maps a column to another i18n key (e.g. `{"municipality_code": "municipality"}`), `headers` to literal
     text (e.g. a unit built from a service label); `style` may add colours to the Styler."""
-    shown = fmt.styled(frame, lang, dict(decimals or {}), max_rows=max_rows)
-    if style is not None:  # colours on a long table too (its numbers are already text)
-        shown = style(shown.style if isinstance(shown, pd.DataFrame) else shown)
+    # numbers as text in the page's style, whatever the length of the table (fmt.formatted: read out as shown)
+    shown: Any = fmt.formatted(frame, lang, dict(decimals or {}))
+    if style is not None:  # colours (a Styler over the formatted text)
+        shown = style(shown.style)
     config = {**_column_config(frame, lang, labels, headers), **(column_config or {})}
     st.dataframe(shown, hide_index=True, column_config=config, key=key)
 
