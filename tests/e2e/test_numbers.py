@@ -39,7 +39,6 @@ SV_IN_EN = re.compile(rf"{DIGITS}[\s\u00a0\u202f]\d{{3}}(?!\d)|,\d{{1,2}}(?!\d)|
 VIEWS = (
     "/?area=0861",
     "/villages?area=00",
-    "/villages?area=0861&village=0861TB103",
     "/access?area=08&close=model:grocery:0861TB103",
     "/targets?area=0861",
     "/servicepoints?area=0861",
