@@ -45,9 +45,9 @@ minpop = maxpop = None
 if ds in ("villages", "village_access", "population"):
     p1, p2 = st.columns(2)
     with p1:
-        minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
+        minpop = int(ui.url_number(t("min_pop", lang), "minpop", 0, lang, 0, 2_000_000))
     with p2:
-        maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
+        maxpop = int(ui.url_number(t("max_pop", lang), "maxpop", 2_000_000, lang, 0, 2_000_000))
 
 filters = downloads.Filters(
     dataset=ds,

@@ -26,8 +26,8 @@ with st.expander(t("filters", lang), expanded=not ui.presenting()):
         km = ui.url_select(t("threshold_km", lang), THRESHOLDS_KM, key="km", default=10, parse=int)
         lacking = ui.url_bool(t("lacking_only", lang, s=labels[stype].lower(), n=km), key="lacking")
     with c3:
-        minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
-        maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
+        minpop = int(ui.url_number(t("min_pop", lang), "minpop", 0, lang, 0, 2_000_000))
+        maxpop = int(ui.url_number(t("max_pop", lang), "maxpop", 2_000_000, lang, 0, 2_000_000))
 
 # A link or a search that names a village opens with its profile at the top (drawn into this box further down).
 profile_first = st.session_state.setdefault("_villages_profile_first", ui.url_param("village") is not None)
