@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicekartan import areas, catalog, downloads, fmt, ui
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import code_label, column_label, t
 from servicekartan.ui import grid_data
 
 lang = ui.page_header("page_data")
@@ -70,10 +70,18 @@ PREVIEW_ROWS = 200
 if len(sel) > PREVIEW_ROWS:
     st.caption(t("preview_first", lang, n=fmt.number(PREVIEW_ROWS, lang)))
 preview = sel.head(PREVIEW_ROWS)
-st.dataframe(  # the dataset's own column names (as in the files), numbers in the page's style
-    fmt.formatted(preview, lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}),
+coded = {c: preview[c].map(lambda v: code_label(v, lang)) for c in ("kind", "quality", "method") if c in preview}
+st.dataframe(  # readable headers and codes; each header's help names the column as it is in the files
+    fmt.formatted(preview.assign(**coded), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5}),
     hide_index=True,
-    column_config={c: st.column_config.Column(alignment="right") for c in fmt.number_columns(preview)},
+    column_config={
+        c: st.column_config.Column(
+            column_label(c, lang),
+            help=t("datapage.in_file", lang, c=c),
+            alignment="right" if c in fmt.number_columns(preview) else None,
+        )
+        for c in preview.columns
+    },
 )
 ui.source_caption(ds)
 if ds in downloads.SQUARE_DATASETS or ds.startswith(("grid_", "area_")):
