@@ -74,6 +74,7 @@ def test_unknown_parameters_leave_url_link_and_citation(new_page, base_url: str)
     page = open_page(new_page(), base_url, f"/data?area=0861&ds=villages&utm_source=mail&junk={junk}", charts=False)
     no_exception(page)
     assert _params(page.url) == {"area": "0861", "ds": "villages"}, page.url[:300]
+    main(page).locator('[data-testid="stCode"]').nth(1).wait_for()  # link and citation close the page
     link, cite = (c.strip() for c in main(page).locator('[data-testid="stCode"]').all_inner_texts()[:2])
     for text in (link, cite):
         assert "junk" not in text and "utm_source" not in text and "xxxx" not in text, text[:300]
