@@ -11,6 +11,7 @@ from etl.validate import ValidationError
 from servicekartan import ui
 from servicekartan.catalog import DatasetError
 from servicekartan.i18n import t
+from servicekartan.ui import not_found
 
 st.set_page_config(page_title="Servicekartan", page_icon="🗺️", layout="wide")
 
@@ -45,6 +46,10 @@ PAGES = [
     # The default page lives at "/"; its own name still opens it (a hand-typed or older /overview link).
     st.Page("app_pages/overview.py", title=t("page_overview", lang), url_path="overview", visibility="hidden"),
 ]
+lost = not_found.unknown_path([*(p.url_path for p in PAGES), "home"])  # e.g. /nonexistent: say so, offer the overview
 page = st.navigation(PAGES, position="hidden" if ui.presenting() else "sidebar")
 ui.sidebar()
+if lost:
+    not_found.not_found(lost, lang)
+    st.stop()
 page.run()

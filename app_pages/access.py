@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicekartan import charts, fmt, grid_views, ui, views
 from servicekartan.definitions import SERVICE_COLORS, SERVICE_TYPE_IDS, THRESHOLDS_KM, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import t, tn
 from servicekartan.ui import grid_data, grid_sections
 from servicekartan.ui.official import official_beside
 
@@ -32,6 +32,11 @@ with c3:
         format_func=lambda b: t(f"grid.basis_choice_{b}", lang),
     )
 slabel = labels[stype].lower()
+# A what-if link (?close=… or ?open=…) shows its result first, here under the controls (drawn further down).
+whatif_first = st.session_state.setdefault(
+    "_whatif_first", ui.url_param("close") is not None or ui.url_param("open") is not None
+)
+whatif_box = st.container() if whatif_first else None
 
 # Whole population (1 km grid): share within the threshold, people per distance band and per kommun
 gix = grid_data.grid_index()
@@ -150,67 +155,70 @@ ui.source_caption("village_access", "services", "indicators")
 official_beside(area, names)  # Kolada N07530 beside our whole-population 2 km figure (truth, issue 14)
 
 # What-if
-st.header(t("whatif", lang))
-ui.own_badge([stype])
-st.caption(t("whatif_help", lang))
-active = views.active_services(services, area, stype, year)
-snames = views.service_labels(active, names)
-w1, w2 = st.columns(2)
-with w1:
-    close = ui.url_multiselect(
-        t("close_services", lang) + f" — {slabel}",
-        list(active["service_id"]),
-        key="close",
-        default=[],
-        format_func=snames.get,
+with whatif_box or st.container():
+    st.header(t("whatif", lang))
+    ui.own_badge([stype])
+    st.caption(t("whatif_help", lang))
+    active = views.active_services(services, area, stype, year)
+    snames = views.service_labels(active, names)
+    w1, w2 = st.columns(2)
+    with w1:
+        close = ui.url_multiselect(
+            t("close_services", lang) + f" — {slabel}",
+            list(active["service_id"]),
+            key="close",
+            default=[],
+            format_func=snames.get,
+        )
+    with w2:
+        in_area = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
+        vopts = ["", *in_area.sort_values("name")["village_id"]]
+        vname = dict(zip(villages["village_id"], villages["name"], strict=True))
+        open_v = ui.url_select(
+            t("open_in_village", lang), vopts, key="open", default="", format_func=lambda v: vname.get(v, "–")
+        )
+        open_types = ui.url_multiselect(
+            t("open_types", lang),
+            list(SERVICE_TYPE_IDS),
+            key="opentypes",
+            default=["parcel", "atm"],
+            format_func=labels.get,
+        )
+    points = views.planned_points(open_v, open_types, f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}")
+    if not close and not points:
+        st.info(t("no_change", lang))
+        st.stop()
+    result = ui.access_model().scenario(year, close_ids=close, open_points=points)
+    v = result.villages
+    worse, better = v[v["change_km"] > 0], v[v["change_km"] < 0]
+    if not worse.empty:
+        people, n = views.affected(worse)
+        st.warning(tn("plural.scenario_worse", n, lang, p=fmt.count("count.inhabitants", people, lang), s=slabel))
+    if not better.empty:
+        people, n = views.affected(better)
+        better_types = ", ".join(labels[s].lower() for s in better["service_type"].unique())
+        st.success(
+            tn("plural.scenario_better", n, lang, p=fmt.count("count.inhabitants", people, lang), s=better_types)
+        )
+    changes = views.scenario_areas(result.areas, area)
+    ui.plotly_chart(
+        charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),
+        key="scenario_bars",
     )
-with w2:
-    in_area = ui.memo(("villages_in_area", area), lambda: views.villages_in_area(villages, population, area))
-    vopts = ["", *in_area.sort_values("name")["village_id"]]
-    vname = dict(zip(villages["village_id"], villages["name"], strict=True))
-    open_v = ui.url_select(
-        t("open_in_village", lang), vopts, key="open", default="", format_func=lambda v: vname.get(v, "–")
+    st.subheader(t("affected_villages", lang))
+    scenario_cols = ["name", "service_type", "population", "old_service_name", "old_distance_km"]
+    scenario_cols += ["new_service_name", "new_distance_km", "change_km"]
+    ui.table(
+        v[scenario_cols].assign(service_type=lambda d: d["service_type"].map(labels)),
+        lang,
+        {"old_distance_km": 1, "new_distance_km": 1, "change_km": 1},
+        labels={"name": "village", "old_service_name": "old_nearest", "new_service_name": "new_nearest"},
+        headers={
+            "old_distance_km": t("before", lang) + " (km)",
+            "new_distance_km": t("after", lang) + " (km)",
+            "change_km": t("change", lang) + " (km)",
+        },
+        key="scenario_villages",
     )
-    open_types = ui.url_multiselect(
-        t("open_types", lang),
-        list(SERVICE_TYPE_IDS),
-        key="opentypes",
-        default=["parcel", "atm"],
-        format_func=labels.get,
-    )
-points = views.planned_points(open_v, open_types, f"{t('page_servicepoints', lang)} {vname.get(open_v, '')}")
-if not close and not points:
-    st.info(t("no_change", lang))
-    st.stop()
-result = ui.access_model().scenario(year, close_ids=close, open_points=points)
-v = result.villages
-worse, better = v[v["change_km"] > 0], v[v["change_km"] < 0]
-if not worse.empty:
-    people, n = views.affected(worse)
-    st.warning(t("scenario_summary", lang, p=fmt.number(people, lang), n=n, s=slabel))
-if not better.empty:
-    people, n = views.affected(better)
-    better_types = ", ".join(labels[s].lower() for s in better["service_type"].unique())
-    st.success(t("scenario_summary_better", lang, p=fmt.number(people, lang), n=n, s=better_types))
-changes = views.scenario_areas(result.areas, area)
-ui.plotly_chart(
-    charts.scenario_bars(changes, labels, t("change_beyond", lang) + f" — {names.get(area, area)}", lang),
-    key="scenario_bars",
-)
-st.subheader(t("affected_villages", lang))
-scenario_cols = ["name", "service_type", "population", "old_service_name", "old_distance_km"]
-scenario_cols += ["new_service_name", "new_distance_km", "change_km"]
-ui.table(
-    v[scenario_cols].assign(service_type=lambda d: d["service_type"].map(labels)),
-    lang,
-    {"old_distance_km": 1, "new_distance_km": 1, "change_km": 1},
-    labels={"name": "village", "old_service_name": "old_nearest", "new_service_name": "new_nearest"},
-    headers={
-        "old_distance_km": t("before", lang) + " (km)",
-        "new_distance_km": t("after", lang) + " (km)",
-        "change_km": t("change", lang) + " (km)",
-    },
-    key="scenario_villages",
-)
-ui.source_caption("services", "villages")
-grid_sections.grid_whatif(area, stype, close, points, lang)  # the same change on the 1 km grid (issue 13)
+    ui.source_caption("services", "villages")
+    grid_sections.grid_whatif(area, stype, close, points, lang)  # the same change on the 1 km grid (issue 13)

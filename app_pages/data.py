@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicekartan import areas, catalog, downloads, fmt, ui
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
-from servicekartan.i18n import t
+from servicekartan.i18n import code_label, column_label, t
 from servicekartan.ui import grid_data
 
 lang = ui.page_header("page_data")
@@ -45,9 +45,9 @@ minpop = maxpop = None
 if ds in ("villages", "village_access", "population"):
     p1, p2 = st.columns(2)
     with p1:
-        minpop = ui.url_int(t("min_pop", lang), 0, 2_000_000, key="minpop", default=0, widget="number")
+        minpop = int(ui.url_number(t("min_pop", lang), "minpop", 0, lang, 0, 2_000_000))
     with p2:
-        maxpop = ui.url_int(t("max_pop", lang), 0, 2_000_000, key="maxpop", default=2_000_000, widget="number")
+        maxpop = int(ui.url_number(t("max_pop", lang), "maxpop", 2_000_000, lang, 0, 2_000_000))
 
 filters = downloads.Filters(
     dataset=ds,
@@ -60,26 +60,34 @@ filters = downloads.Filters(
 sel = downloads.select(frames, filters)  # positions only: the full frame is built when a file is made
 meta = ui.meta(ds)
 
-st.subheader(f"{t('preview', lang)} — {fmt.number(len(sel), lang)} {t('rows', lang)}")
+st.subheader(f"{t('preview', lang)} — {fmt.count('count.rows', len(sel), lang)}")
 ui.quality_badges(sel.qualities(), filters.service_types or None)
 if not len(sel):
     st.warning(t("empty_download", lang))
     st.stop()
 PREVIEW_ROWS = 200
 if len(sel) > PREVIEW_ROWS:
-    st.caption(t("preview_first", lang, n=PREVIEW_ROWS))
-st.dataframe(
-    fmt.styled(
-        sel.head(PREVIEW_ROWS), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5, "value": 1}
-    ),
+    st.caption(t("preview_first", lang, n=fmt.number(PREVIEW_ROWS, lang)))
+preview = sel.head(PREVIEW_ROWS)
+coded = {c: preview[c].map(lambda v: code_label(v, lang)) for c in ("kind", "quality", "method") if c in preview}
+st.dataframe(  # readable headers and codes; each header's help names the column as it is in the files
+    fmt.formatted(preview.assign(**coded), lang, {"distance_km": 1, "road_km": 1, "minutes": 0, "lat": 5, "lon": 5}),
     hide_index=True,
+    column_config={
+        c: st.column_config.Column(
+            column_label(c, lang),
+            help=t("datapage.in_file", lang, c=c),
+            alignment="right" if c in fmt.number_columns(preview) else None,
+        )
+        for c in preview.columns
+    },
 )
 ui.source_caption(ds)
 if ds in downloads.SQUARE_DATASETS or ds.startswith(("grid_", "area_")):
     st.caption(t("grid.licence_note", lang))
 
 link = ui.page_link_url()
-cite = downloads.citation(meta, filters, link, date.today().isoformat())
+cite = downloads.citation(meta, filters, link, date.today().isoformat(), lang)
 b1, b2, b3, b4 = st.columns(4)
 # Files are made when clicked (callables), not on every rerun of the page.
 b1.download_button(

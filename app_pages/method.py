@@ -33,10 +33,7 @@ st.dataframe(quality.rule_table(), hide_index=True)
 st.header(t("modelled_layer", lang))
 quality_badge(quality.QUALITY_MODELLED)
 st.markdown(method_text.modelled_layer(lang))
-rules = method_text.RULE_TABLE().rename(
-    columns={"service_type": t("service_type", lang), "min_population": t("min_population", lang)}
-)
-st.dataframe(rules, hide_index=True)
+ui.table(method_text.RULE_TABLE(), lang, labels={"service_type": "service_type", "min_population": "min_population"})
 
 st.header(t("targets_method", lang))
 st.markdown(method_text.targets(lang))
@@ -50,7 +47,7 @@ st.markdown(method_text.sources(lang))
 st.header(t("freshness", lang))
 names = [n for n in datasets.SHOWN if catalog.exists(n)]
 table = views.data_freshness({n: ui.meta(n) for n in names}, {n: grid_data.row_count(n) for n in names})
-st.dataframe(table, hide_index=True)
+ui.table(table, lang, key="freshness")
 status = ui.fetch_status()
 if status is not None:
-    st.dataframe(status, hide_index=True)
+    ui.table(status, lang, key="fetch_status")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from servicekartan import charts, costs, fmt, servicepoints, ui, views
 from servicekartan.definitions import SERVICE_TYPE_IDS, service_label
-from servicekartan.i18n import code_label, t
+from servicekartan.i18n import code_label, column_label, t
 from servicekartan.ui import grid_sections
 
 lang = ui.page_header("page_servicepoints")
@@ -72,20 +72,15 @@ with c2:
 st.header(t("calculator", lang))
 f = costs.FLISERYD_ACTUAL
 k1, k2, k3, k4 = st.columns(4)
-building = k1.number_input(t("building", lang), 0.0, 1e9, float(f.building), step=10_000.0)
-equipment = k1.number_input(t("equipment", lang), 0.0, 1e9, float(f.equipment), step=10_000.0)
-years = k2.number_input(t("dep_years", lang), 1, 100, int(f.years))
-rate = k2.number_input(t("rate_pct", lang), 0.0, 50.0, float(f.rate * 100), step=0.5)
-running = k3.number_input(t("running", lang), 0.0, 1e9, float(f.running), step=5_000.0)
-fte = k3.number_input(t("fte", lang), 0.0, 50.0, float(f.fte), step=0.1)
-per_fte = k4.number_input(t("cost_per_fte", lang), 0.0, 1e8, float(f.cost_per_fte), step=10_000.0)
-grants_df = st.data_editor(
-    pd.DataFrame({"financier": list(f.grants), "kr": list(f.grants.values())}),
-    num_rows="dynamic",
-    key="grants",
-    column_config={"financier": t("financier", lang), "kr": st.column_config.NumberColumn("kr", min_value=0)},
-)
-grants = views.grants_from_table(grants_df)
+# Typed in the page's style ("545 333", "0,2") and kept in the URL (building=545333&fte=0.2): a link reproduces them.
+building = ui.url_number(t("building", lang), "building", f.building, lang, 0, 1e9, k1)
+equipment = ui.url_number(t("equipment", lang), "equipment", f.equipment, lang, 0, 1e9, k1)
+years = ui.url_number(t("dep_years", lang), "depyears", f.years, lang, 1, 100, k2)
+rate = ui.url_number(t("rate_pct", lang), "rate", f.rate * 100, lang, 0, 50, k2)
+running = ui.url_number(t("running", lang), "running", f.running, lang, 0, 1e9, k3)
+fte = ui.url_number(t("fte", lang), "fte", f.fte, lang, 0, 50, k3)
+per_fte = ui.url_number(t("cost_per_fte", lang), "perfte", f.cost_per_fte, lang, 0, 1e8, k4)
+grants = ui.url_grants(t("financier", lang), dict(f.grants), lang)
 try:
     inputs = costs.CostInputs(building, equipment, years, rate / 100, running, fte, per_fte, grants)
 except costs.InvalidCostInputs as exc:
@@ -106,7 +101,15 @@ ui.plotly_chart(
 st.caption(costs.fliseryd_note(lang))
 st.subheader(t("pre_post", lang))
 cmp = costs.compare(inputs, costs.FLISERYD_ACTUAL, lang)
-ui.table(cmp[["item", "pre", "post", "difference"]], lang, key="pre_post")
+# each row with its own decimals and unit ("Ränta 3 %", "Personal (årsarbeten) 0,2"), right-aligned
+ui.table(
+    costs.compare_shown(cmp, lang),
+    lang,
+    key="pre_post",
+    column_config={
+        c: st.column_config.TextColumn(column_label(c, lang), alignment="right") for c in ("pre", "post", "difference")
+    },
+)
 ui.plotly_chart(charts.sensitivity_heatmap(costs.sensitivity(inputs), t("sensitivity", lang), lang), key="sensitivity")
 
 # Link to access

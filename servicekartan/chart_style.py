@@ -38,6 +38,9 @@ def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height:
         paper_bgcolor="white",
         plot_bgcolor="white",
     )
+    # Axis numbers in full with the language's grouping ("1 000", "100 000", "1 600 000"), never "100k" or "1,6M".
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
     if source:
         fig.add_annotation(
             text=source,

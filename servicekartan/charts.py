@@ -259,7 +259,11 @@ def sensitivity_heatmap(table: pd.DataFrame, title: str, lang: str) -> go.Figure
             colorscale=SEQ_SCALE,
             text=[[fmt.number(v, lang) for v in row] for row in table.to_numpy()],
             texttemplate="%{text}",
-            colorbar={"title": {"text": t("chart.kr_per_year", lang)}},
+            colorbar={
+                "title": {"text": t("chart.kr_per_year", lang)},
+                "exponentformat": "none",
+                "separatethousands": True,
+            },
         )
     )
     fig.update_xaxes(title=t("chart.interest_rate", lang))

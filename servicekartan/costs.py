@@ -197,6 +197,27 @@ def compare(pre: CostInputs, post: CostInputs, lang: str = "sv") -> pd.DataFrame
     return df
 
 
+def compare_shown(cmp: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
+    """`compare` as the page shows it: every value with the decimals it has, in the language's style — the rate
+    as a percentage ("3 %", "2,5 %"), staff posts with their decimals ("0,2"), kronor whole ("545 333")."""
+    from servicekartan import fmt
+
+    def shown(item: str, v: float, signed: bool = False) -> str:
+        v = v * 100 if item == "rate" else v
+        text = fmt.number(v, lang, fmt.decimals_of(v, 2 if item in ("rate", "fte", "years") else 0))
+        text = "+" + text if signed and v > 0 else text
+        return text + i18n.catalog(lang)["fmt.percent"] if item == "rate" else text
+
+    return pd.DataFrame(
+        {
+            "item": cmp["item"],
+            "pre": [shown(i, v) for i, v in zip(cmp["item_id"], cmp["pre"], strict=True)],
+            "post": [shown(i, v) for i, v in zip(cmp["item_id"], cmp["post"], strict=True)],
+            "difference": [shown(i, v, signed=True) for i, v in zip(cmp["item_id"], cmp["difference"], strict=True)],
+        }
+    )
+
+
 def sensitivity(
     inputs: CostInputs,
     years: Sequence[float] = (5, 10, 15, 20, 25),

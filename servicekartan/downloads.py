@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from servicekartan import areas
 from servicekartan.datasets import COLUMNS, DATASETS, column_doc
 from servicekartan.definitions import COUNTRY_CODE
+from servicekartan.i18n import t
 from servicekartan.views import area_mask, latest_population
 
 # Datasets offered for download, in menu order.
@@ -55,6 +56,17 @@ DEFINITIONS = """\
   never interpolated).
 - Distances to a modelled service layer (quality = modelled: one point per tätort above a size) are upper
   bounds, so shares within a distance are lower bounds.
+"""
+
+
+SPREADSHEET_NOTE = """\
+- The CSV is UTF-8 with a byte-order mark, so Excel shows å, ä and ö.
+- Codes keep their leading zero in the file ("0861" is Mönsterås, "08" Kalmar län), but Excel drops it when
+  it opens any CSV directly (0861 becomes 861). Import instead (Data > From Text/CSV, column type Text for
+  the *_code and *_id columns), or use the Excel download, where code columns are typed as text.
+- Text that begins with =, +, -, @, a tab or a carriage return is written with a leading apostrophe (')
+  so that no spreadsheet runs it as a formula (OWASP, CSV injection); numbers are unchanged. In the Excel
+  file such text is a text cell (never a formula) and shows as written.
 """
 
 
@@ -168,12 +180,23 @@ def select(frames: dict[str, pd.DataFrame], f: Filters) -> Selection:
     return Selection(df, np.flatnonzero(keep))
 
 
-def citation(meta: dict, f: Filters, link: str, retrieved_on: str) -> str:
-    return (
-        f"Servicekartan ({retrieved_on[:4]}). Dataset '{f.dataset}', filter {json.dumps(f.query(), ensure_ascii=False)}. "
-        f"Data: {meta.get('attribution', '')} — {meta.get('source', '')} ({meta.get('licence', '')}), "
-        f"retrieved {meta.get('retrieved', '')}, built {meta.get('built_at', '')[:10]}, data build {meta.get('build_id', '–')}"
-        f"{' with own data (' + meta['own_data'] + ')' if meta.get('own_data') else ''}. Downloaded {retrieved_on}. {link}"
+def citation(meta: dict, f: Filters, link: str, retrieved_on: str, lang: str = "en") -> str:
+    """How to cite a download, in the page's language (catalog: cite.text)."""
+    return t(
+        "cite.text",
+        lang,
+        year=retrieved_on[:4],
+        dataset=f.dataset,
+        filter=json.dumps(f.query(), ensure_ascii=False),
+        attribution=meta.get("attribution", ""),
+        source=meta.get("source", ""),
+        licence=meta.get("licence", ""),
+        retrieved=meta.get("retrieved", ""),
+        built=str(meta.get("built_at", ""))[:10],
+        build=meta.get("build_id", "–"),
+        own=t("cite.own", lang, own=meta["own_data"]) if meta.get("own_data") else "",
+        downloaded=retrieved_on,
+        link=link,
     )
 
 
@@ -199,7 +222,8 @@ def readme(df: pd.DataFrame, meta: dict, f: Filters, cite: str) -> str:
     for c in df.columns:
         desc, unit = column_doc(c, f.dataset) if f.dataset in DATASETS else COLUMN_DOCS.get(c, ("", ""))
         lines.append(f"| {c} | {desc} | {unit} |")
-    lines += ["", "## Definitions", DEFINITIONS, "## Citation", cite, ""]
+    lines += ["", "## Definitions", DEFINITIONS, "## Opening the files in a spreadsheet", SPREADSHEET_NOTE]
+    lines += ["## Citation", cite, ""]
     return "\n".join(lines)
 
 
@@ -244,8 +268,45 @@ def tidy(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# OWASP CSV injection: a text cell beginning with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_text(x: object) -> object:
+    """A text cell beginning with a formula character gets a leading apostrophe; anything else unchanged."""
+    return "'" + x if isinstance(x, str) and x.startswith(FORMULA_STARTS) else x
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell made inert for spreadsheets (OWASP): `=SUM(1)` -> `'=SUM(1)`. Numbers are never touched
+    (a negative number stays a number); only object/string columns are looked at, whatever the text came from
+    (uploaded target names, OpenStreetMap names, register entries)."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        out[c] = col.astype(object).map(_escape_text, na_action="ignore")
+    out.columns = [_escape_text(str(c)) for c in out.columns]
+    return out
+
+
+def is_code_column(name: str) -> bool:
+    """Identifier columns (area/kommun/län/village codes such as "0861", ids): text, never numbers."""
+    n = str(name)
+    return n in ("code", "id", "cell_id") or n.endswith(("_code", "_id", "_ids"))
+
+
+def csv_bytes(df: pd.DataFrame, **to_csv_kwargs: object) -> bytes:
+    """The one way a CSV leaves the app: formula-safe text cells, UTF-8 with a BOM (Excel then reads åäö).
+
+    Lines end in CRLF (RFC 4180), so a text holding a carriage return is quoted and stays one field."""
+    to_csv_kwargs.setdefault("lineterminator", "\r\n")
+    return ("\ufeff" + neutralise(df).to_csv(index=False, **to_csv_kwargs)).encode("utf-8")
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
-    return tidy(df).to_csv(index=False).encode("utf-8")
+    return csv_bytes(tidy(df))
 
 
 def to_parquet(df: pd.DataFrame, meta: dict) -> bytes:
@@ -258,15 +319,38 @@ def to_parquet(df: pd.DataFrame, meta: dict) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def to_excel(df: pd.DataFrame, meta: dict, cite: str) -> bytes:
+def _text_cells(ws, code_cols: set[int]) -> None:
+    """No cell is ever a formula; code columns are text ("0861" stays 0861 with its zero).
+
+    A text beginning with a formula character is kept as it is, written as a string cell with Excel's own
+    quote prefix (shown as typed, stays text when edited): the workbook's equivalent of the CSV's apostrophe."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):
+                cell.data_type = "s"  # openpyxl takes a string starting with "=" for a formula
+                cell.quotePrefix = True
+            if cell.column in code_cols and cell.row > 1 and cell.value is not None:
+                cell.value = str(cell.value)
+                cell.data_type = "s"
+                cell.number_format = "@"
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Sheets -> an .xlsx: text cells formula-safe, code columns typed as text, numbers unchanged."""
     buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, frame in sheets.items():
+            frame.to_excel(xw, sheet_name=name, index=False)
+            codes = {i + 1 for i, c in enumerate(frame.columns) if is_code_column(c)}
+            _text_cells(xw.sheets[name], codes)
+    return buf.getvalue()
+
+
+def to_excel(df: pd.DataFrame, meta: dict, cite: str) -> bytes:
     about = pd.DataFrame(
         [(k, str(v)) for k, v in meta.items() if k not in ("extra",)] + [("citation", cite)], columns=["field", "value"]
     )
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        tidy(df).to_excel(xw, sheet_name="data", index=False)
-        about.to_excel(xw, sheet_name="about", index=False)
-    return buf.getvalue()
+    return excel_bytes({"data": tidy(df), "about": about})
 
 
 def to_zip(df: pd.DataFrame, meta: dict, f: Filters, cite: str) -> bytes:

@@ -22,7 +22,7 @@ def test_villages_of_monsteras_over_500(frames):
     df = downloads.apply_filters(_frames(frames), f)
     assert sorted(df["name"]) == ["Blomstermåla", "Fliseryd", "Mönsterås", "Timmernabben"]
     csv = downloads.to_csv(df).decode()
-    assert "0861TB103,Fliseryd,tatort,0861,08," in csv and ",716\n" in csv  # population as a whole number
+    assert "0861TB103,Fliseryd,tatort,0861,08," in csv and ",716\r\n" in csv  # population as a whole number
 
 
 def test_access_for_kalmar_pharmacy_and_health_in_years(frames):

@@ -115,7 +115,7 @@ def test_target_strings_are_read_from_the_catalog():
 def test_number_style_comes_from_the_catalog():
     assert fmt.number(-1234567.891, "sv", 2) == "\u22121\u00a0234\u00a0567,89"
     assert fmt.number(-1234567.891, "en", 2) == "-1,234,567.89"
-    assert fmt.plotly_separators("sv") == ", " and fmt.plotly_separators("en") == ".,"
+    assert fmt.plotly_separators("sv") == ",\u00a0" and fmt.plotly_separators("en") == ".,"
 
 
 def test_library_strings_in_both_languages():

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from servicekartan import fmt
 from tests.apptest_helpers import NBSP, arr, badge_labels, chart_specs, clear_caches, frame_with, metrics, run, texts
 
 
@@ -127,10 +128,11 @@ def test_villages_empty_filter_message():
 
 def test_access_what_if_closing_fliserdys_store():
     at = run("access", area="0861", svc="grocery", close="model:grocery:0861TB103")
-    assert any("716 invånare i 1 byar" in w.value for w in at.warning)
-    table = frame_with(at, "old_distance_km")  # the villages table (the grid what-if follows it)
+    assert any("716 invånare i 1 by får längre" in w.value for w in at.warning)  # singular (issue 16)
+    # the what-if result comes first on a what-if link; its numbers are text in the page's style ("8,9")
+    table = next(d.value for d in at.dataframe if "old_distance_km" in d.value.columns)
     row = table[table["name"] == "Fliseryd"].iloc[0]
-    assert row["old_distance_km"] == 0 and row["new_distance_km"] > 8
+    assert fmt.parse_number(row["old_distance_km"], "sv") == 0 and fmt.parse_number(row["new_distance_km"], "sv") > 8
 
 
 def test_targets_page_broadband_missed():
@@ -138,8 +140,10 @@ def test_targets_page_broadband_missed():
     summary = at.dataframe[0].value
     row = summary[summary["name"].str.contains("95 % with ≥100 Mbit/s")].iloc[0]
     # value_at_target has gaps (targets without data), so the column is shown as formatted text, "–" for missing
-    assert row["status"] == "Missed" and row["value_at_target"] == "86.8"  # Kolada N07900 Sverige 2020
-    assert "–" in set(summary["value_at_target"]) and "None" not in set(summary["value_at_target"].astype(str))
+    assert row["status"] == "Missed" and row["value_at_target"].strip() == "86.8"  # Kolada N07900 Sverige 2020
+    assert "–" in set(summary["value_at_target"].str.strip()) and "None" not in set(
+        summary["value_at_target"].astype(str)
+    )
     assert "the trend reaches" not in texts(at)  # a missed target: no trend year (honest time)
     assert "86.8 % (observed 2020)" in texts(at)
 

@@ -15,7 +15,7 @@ import responses
 from etl import build as build_mod
 from etl.fetch import Options, run_fetch
 from etl.sources import overpass
-from servicekartan import catalog
+from servicekartan import catalog, fmt
 from tests._fetch_support import FakeClock, own_fixture
 from tests.apptest_helpers import PAGES, chart_specs, clear_caches, metrics, run, texts
 
@@ -68,9 +68,9 @@ def test_observed_grocery_replaces_modelled_in_fliseryd(observed_env):
     s = catalog.read("services")
     assert "osm:n9000000001:grocery" in set(s["service_id"]) and "model:grocery:0861TB103" not in set(s["service_id"])
     at = run("villages", area="0861", village="0861TB103", svc="grocery")
-    near = at.dataframe[1].value  # the profile's nearest-services table
+    near = next(d.value for d in at.dataframe if "road_km" in d.value.columns)  # the profile's nearest services
     grocery = near[near["service_type"] == "Dagligvarubutik"].iloc[0]
-    assert grocery["name"] == "ICA Nära Fliseryd" and grocery["distance_km"] < 1.5
+    assert grocery["name"] == "ICA Nära Fliseryd" and fmt.parse_number(grocery["distance_km"], "sv") < 1.5
     assert metrics(at)["Invånare"] == "716"
 
 

@@ -39,7 +39,7 @@ def test_malbild_monsteras_from_kolada():
     assert gbit["status"] == "Open" and gbit["latest_value"] == "94.9" and str(gbit["latest_year"]) == "2022"
     assert "2022" in gbit["reason"]
     # access/cash targets on the modelled layer are not evaluable, and say so
-    cash = rows["Cash withdrawal: at most 0.3 % of the population beyond 25 km"]
+    cash = rows["Cash withdrawal: at most 0.3% of the population beyond 25 km"]
     assert cash["status"] == "Not evaluable" and "modelled" in cash["reason"]
     body = texts(at)
     assert "python -m" not in body and "etl " not in body  # no developer command on a user page

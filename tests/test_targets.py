@@ -283,7 +283,7 @@ def test_upload_problems_are_reported_not_raised(registry, data, code, line):
 def test_too_large_upload():
     df, errs = T.parse_targets(b"x" * 2000, max_bytes=1000)
     assert df.empty and [e.code for e in errs] == ["too_large"]
-    assert "2000 bytes" in errs[0].message
+    assert "2.0\u00a0kB" in errs[0].message and "1,000\u00a0bytes" in errs[0].message
 
 
 def test_swedish_excel_csv_is_accepted_and_merged(registry):

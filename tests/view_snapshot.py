@@ -171,6 +171,8 @@ def plain(value: Any, cap: bool = True) -> Any:
         return number(value)
     if isinstance(value, str):
         return text(value)
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # an array in a cell (a list column)
+        return plain(value.tolist(), cap)
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
         return plain(value.item(), cap)
     if isinstance(value, dt.datetime | dt.date | dt.time):

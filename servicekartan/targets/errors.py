@@ -30,7 +30,7 @@ class TargetError:
         key = f"target_msg.{self.code}"
         if not i18n.has(key, lang):
             return self.code
-        return i18n.t(key, lang, value=self.value, column=self.column, **self.params)
+        return i18n.t(key, lang, value=self.value, column=self.column, **_shown_params(self.code, self.params, lang))
 
     @property
     def message(self) -> str:
@@ -48,6 +48,33 @@ class TargetError:
 
     def __str__(self) -> str:
         return self.describe("en")
+
+
+# Python's csv module explains a broken file in English: the common cases in the page's language (catalog csv_why.*).
+_CSV_WHY = {
+    "unexpected end of data": "unexpected_end",
+    "new-line character seen in unquoted field": "newline",
+    "NUL bytes": "nul",
+    "no recognised header row": "no_header",
+}
+
+
+def _shown_params(code: str, params: Mapping[str, object], lang: str) -> dict[str, object]:
+    """Numbers in a message in the language's style; file sizes in kB/MB; csv's English reasons translated."""
+    from servicekartan import fmt  # fmt imports i18n only; here at call time to keep targets light
+
+    out: dict[str, object] = {}
+    for k, v in params.items():
+        if code == "too_large" and k in ("size", "limit") and isinstance(v, (int, float)):
+            out[k] = fmt.file_size(v, lang)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = fmt.number(v, lang, fmt.decimals_of(float(v)))
+        elif k == "why" and isinstance(v, str):
+            why = next((w for text, w in _CSV_WHY.items() if text in v), None)
+            out[k] = i18n.t(f"csv_why.{why}", lang) if why else v
+        else:
+            out[k] = v
+    return out
 
 
 def errors_frame(errors: Iterable[TargetError], lang: str = "en") -> pd.DataFrame:

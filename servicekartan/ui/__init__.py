@@ -30,8 +30,12 @@ from servicekartan.ui.tables import table
 from servicekartan.ui.targets_editor import target_editor, target_registry, targets_summary
 from servicekartan.ui.url_state import (
     page_link_url,
+    url_bool,
+    url_grants,
     url_int,
     url_multiselect,
+    url_number,
+    url_param,
     url_range,
     url_select,
 )
@@ -67,7 +71,11 @@ __all__ = [
     "target_editor",
     "target_registry",
     "targets_summary",
+    "url_bool",
+    "url_param",
+    "url_grants",
     "url_int",
+    "url_number",
     "url_multiselect",
     "url_range",
     "url_select",

@@ -6,15 +6,17 @@ from typing import Any
 
 import streamlit as st
 
-from servicekartan import areas
+from servicekartan import areas, search
 from servicekartan.areas import COUNTRY_CODE
 from servicekartan.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from servicekartan.ui import a11y
 from servicekartan.ui.data import fetch_status, load, region_names
+from servicekartan.ui.finder import search_box
 from servicekartan.ui.own_layer import page_notices
 from servicekartan.ui.presenter import presenter_deck, save_view_button
 from servicekartan.ui.state import lang, presenting
 from servicekartan.ui.url_state import (
+    drop_unknown_params,
     queue_warning,
     remember_url,
     safe_snippet,
@@ -91,8 +93,9 @@ def area_picker(container: Any = None) -> str:
     if st.session_state.get("area") not in valid:
         raw = st.query_params.get("area")
         area = COUNTRY_CODE
-        if raw is not None and raw in valid:
-            area = raw
+        code = search.area_code(raw, regions) if raw is not None else None  # a code, or a name: ?area=Mönsterås
+        if code is not None:
+            area = code
         elif raw is not None:
             queue_warning(t("unknown_area", language, code=safe_snippet(raw)))
         st.session_state["area"] = area
@@ -128,10 +131,12 @@ def area_picker(container: Any = None) -> str:
 def sidebar() -> None:
     """Language, presenter mode, the area picker and data freshness; shared by every page."""
     start_run()
+    drop_unknown_params()
     remember_url()
     side = st.sidebar
     language_switch(side)
     presenter_toggle(side)
+    search_box(side)
     area_picker(side)
     apply_css()
     status = fetch_status()

@@ -38,14 +38,29 @@ def table(
     labels: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     key: str | None = None,
-    max_rows: int | None = fmt.STYLE_MAX_ROWS,
+    max_rows: int | None = None,  # kept for callers; every table is formatted text now (any length)
     style: Callable[[Any], Any] | None = None,
+    column_config: Mapping[str, Any] | None = None,
 ) -> None:
     """Show `frame` (every column of it) without the index, labelled by `column_labels` and formatted by `fmt.styled`.
 
     `labels` maps a column to another i18n key (e.g. `{"municipality_code": "municipality"}`), `headers` to literal
     text (e.g. a unit built from a service label); `style` may add colours to the Styler."""
-    shown = fmt.styled(frame, lang, dict(decimals or {}), max_rows=max_rows)
-    if style is not None:
-        shown = style(shown)
-    st.dataframe(shown, hide_index=True, column_config=column_labels(frame.columns, lang, labels, headers), key=key)
+    # numbers as text in the page's style, whatever the length of the table (fmt.formatted: read out as shown)
+    shown: Any = fmt.formatted(frame, lang, dict(decimals or {}))
+    if style is not None:  # colours (a Styler over the formatted text)
+        shown = style(shown.style)
+    config = {**_column_config(frame, lang, labels, headers), **(column_config or {})}
+    st.dataframe(shown, hide_index=True, column_config=config, key=key)
+
+
+def _column_config(
+    frame: pd.DataFrame,
+    lang: str,
+    labels: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Headers for every column; number columns right-aligned also when a long table shows them as text."""
+    heads = column_labels(frame.columns, lang, labels, headers)
+    numbers = set(fmt.number_columns(frame))
+    return {c: st.column_config.Column(h, alignment="right") if c in numbers else h for c, h in heads.items()}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from servicekartan import evaluable, targets
-from servicekartan.i18n import t
+from servicekartan import downloads, evaluable, fmt, targets
+from servicekartan.i18n import t, tn
 from servicekartan.ui.data import indicator_index, load, own_key, version
 from servicekartan.ui.shared_memo import memo
 from servicekartan.ui.state import current_area
@@ -87,15 +87,23 @@ def _add_target_form(language: str, registry: pd.DataFrame, known: set[str]) -> 
             res = targets.add_target(registry, rec, default_scope="user")
             if res.accepted:
                 _store_user_targets(res.targets)
-                st.success(t("upload_ok", language, n=1))
+                st.success(tn("plural.upload_ok", 1, language))
                 st.rerun()
             else:
                 st.error(t("upload_errors", language))
-                st.dataframe(targets.errors_frame(res.errors, language), hide_index=True)
+                _errors_table(targets.errors_frame(res.errors, language), language, "add_errors")
 
 
 def _upload(language: str, registry: pd.DataFrame, known: set[str]) -> None:
-    up = st.file_uploader(t("upload_targets", language), type=["csv", "txt"], key="targets_upload")
+    size, rows = fmt.file_size(targets.MAX_BYTES, language), fmt.number(targets.MAX_ROWS, language)
+    up = st.file_uploader(
+        t("upload_targets", language),
+        type=["csv", "txt"],
+        key="targets_upload",
+        help=t("upload.help", language, rows=rows, size=size),
+        max_upload_size=1,  # MB, the widget's smallest; the parser's own limit (MAX_BYTES) is stated below
+    )
+    st.caption(t("upload.limit", language, size=size))
     if up is not None and st.session_state.get("_last_upload") != up.file_id:
         res = targets.apply_upload(registry, up.getvalue(), default_scope="user", known_indicators=known)
         st.session_state["_last_upload"] = up.file_id
@@ -110,11 +118,21 @@ def _upload(language: str, registry: pd.DataFrame, known: set[str]) -> None:
     if st.session_state.get("_upload_result"):
         accepted, errors, n = st.session_state["_upload_result"]
         if accepted:
-            st.success(t("upload_ok", language, n=max(n, 0)))
+            st.success(tn("plural.upload_ok", max(n, 0), language, n=fmt.number(max(n, 0), language)))
         else:
             st.error(t("upload_errors", language))
         if len(errors):
-            st.dataframe(errors, hide_index=True, key="upload_errors")
+            _errors_table(errors, language, "upload_errors")
+
+
+def _errors_table(errors: pd.DataFrame, language: str, key: str) -> None:
+    """An upload's errors with headers and levels in the page's language (the messages already are)."""
+    from servicekartan.ui.tables import table  # tables imports nothing from here; kept local like the editor
+
+    shown = errors.drop(columns=["code"], errors="ignore").assign(
+        level=lambda d: d["level"].map(lambda v: t(f"upload.level_{v}", language))
+    )
+    table(shown, language, labels={c: f"upload.col_{c}" for c in shown.columns}, key=key)
 
 
 def target_editor(language: str, registry: pd.DataFrame) -> None:
@@ -124,7 +142,8 @@ def target_editor(language: str, registry: pd.DataFrame) -> None:
     _upload(language, registry, known)
     st.download_button(
         t("download_targets", language),
-        targets.targets_to_csv(target_registry()),
+        # through the download layer: a name uploaded as "=HYPERLINK(…)" comes back inert ("'=HYPERLINK(…)")
+        targets.targets_to_csv(downloads.neutralise(target_registry()), bom=True),
         "servicekartan_targets.csv",
         "text/csv",
         on_click="ignore",
