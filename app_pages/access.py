@@ -113,7 +113,7 @@ grid_sections.grid_map(area, stype, lang)  # every inhabited square coloured by 
 
 # Tätort points (the labelled alternative basis): villages on the map and the trend over the village years
 st.header(t("grid.tatort_points_header", lang))
-st.caption(t("grid.tatort_points_caption", lang, y0=years[0], y1=years[-1]))
+st.caption(t("grid.tatort_points_caption", lang, years=f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]))
 year = ui.url_select(t("year", lang), years, key="year", default=years[-1], parse=int)
 table = ui.memo(
     ("village_table", area, year, stype, km),

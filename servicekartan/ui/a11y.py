@@ -53,7 +53,11 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def _plain(text: object) -> str:
-    return _TAGS.sub(" — ", str(text)).replace("  ", " ").strip(" —")
+    return " ".join(_TAGS.sub(" ", str(text)).split())  # a wrapped title's <br> is a space, not a dash
+
+
+def _numeric(values: list) -> bool:
+    return bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
 def _value(v: object, language: str) -> str:
@@ -81,8 +85,8 @@ def figure_table(fig: go.Figure, language: str) -> pd.DataFrame:
                 rows += [(str(y), str(x), _value(v, language)) for x, v in zip(xs, row, strict=False)]
         elif kind in ("bar", "scatter"):
             xs, ys = list(tr.x if tr.x is not None else []), list(tr.y if tr.y is not None else [])
-            if getattr(tr, "orientation", None) == "h":
-                xs, ys = ys, xs
+            if getattr(tr, "orientation", None) == "h" or (_numeric(xs) and not _numeric(ys)):
+                xs, ys = ys, xs  # the category is the label, the number the value (horizontal bars, dot rows)
             rows += [(name, _plain(x), _value(y, language)) for x, y in zip(xs, ys, strict=False) if y is not None]
     df = pd.DataFrame(rows, columns=["series", "label", "value"])
     for col in ("series", "value"):
