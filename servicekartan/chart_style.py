@@ -54,3 +54,9 @@ def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height:
             font={"size": 10, "color": "#555"},
         )
     return fig
+
+
+def year_axis(fig: go.Figure) -> go.Figure:
+    """An x axis of years: "2015", never "2 015" (base_layout groups the thousands of every other axis)."""
+    fig.update_xaxes(tickformat="d", separatethousands=False)
+    return fig

@@ -6,7 +6,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from servicekartan import fmt
-from servicekartan.chart_style import FONT, MISSING_GREY, SEQ_SCALE, base_layout, wrap  # noqa: F401 - re-exported
+from servicekartan.chart_style import (  # noqa: F401 - re-exported
+    FONT,
+    MISSING_GREY,
+    SEQ_SCALE,
+    base_layout,
+    wrap,
+    year_axis,
+)
 from servicekartan.charts_maps import area_choropleth, subset_geojson, view_for, village_map  # noqa: F401 - re-exported
 from servicekartan.definitions import SERVICE_COLORS
 from servicekartan.i18n import t
@@ -95,7 +102,7 @@ def lines_by_type(
     fig.update_xaxes(dtick=1, showgrid=False)
     fig.update_yaxes(title=y_label, rangemode="tozero", gridcolor="#eee")
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    return base_layout(fig, title, lang, source, height=420)
+    return year_axis(base_layout(fig, title, lang, source, height=420))
 
 
 def population_line(series: pd.DataFrame, title: str, lang: str, source: str = "") -> go.Figure:
@@ -112,7 +119,7 @@ def population_line(series: pd.DataFrame, title: str, lang: str, source: str = "
     )
     fig.update_xaxes(dtick=1 if len(series) < 12 else 5, showgrid=False)
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
-    return base_layout(fig, title, lang, source, height=320)
+    return year_axis(base_layout(fig, title, lang, source, height=320))
 
 
 def band_bars(bands: pd.DataFrame, title: str, lang: str, color: str = "#0072B2", source: str = "") -> go.Figure:
@@ -224,7 +231,7 @@ def target_chart(
     fig.update_xaxes(dtick=1 if series["year"].nunique() < 16 else 5, showgrid=False)
     fig.update_yaxes(title=unit, gridcolor="#eee", rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.18})
-    return base_layout(fig, title, lang, source, height=440)
+    return year_axis(base_layout(fig, title, lang, source, height=440))
 
 
 def financing_bars(split: pd.DataFrame, title: str, lang: str) -> go.Figure:
@@ -318,7 +325,7 @@ def population_series(
     fig.update_xaxes(dtick=10, showgrid=False)
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee", range=[0, max(known) * 1.12] if known else None)
     fig.update_layout(legend={"orientation": "h", "y": -0.15}, showlegend=True)
-    return base_layout(fig, title, lang, source, height=360)
+    return year_axis(base_layout(fig, title, lang, source, height=360))
 
 
 def share_within_bars(
