@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from servicekartan import fmt
@@ -79,6 +80,14 @@ def band_labels(lang: str, edges: Sequence[float] = THRESHOLDS_KM) -> list[str]:
         out.append(t("gridmap.band", lang, a=fmt.number(a, lang), b=fmt.number(b, lang)))
     out.append(t("gridmap.band_gt", lang, a=fmt.number(edges[-1], lang)))
     return out
+
+
+def band_table(distance_km: np.ndarray, population: np.ndarray, lang: str) -> pd.DataFrame:
+    """The map as a table (its text alternative): people per distance band, and without any service of the type."""
+    band = band_of(distance_km)
+    people = np.bincount(band, np.asarray(population, float), minlength=len(THRESHOLDS_KM) + 2)
+    labels = [*band_labels(lang), t("gridmap.no_service", lang)]
+    return pd.DataFrame({"label": labels, "value": [fmt.number(v, lang) for v in people]})
 
 
 def frame_bounds(e_km: np.ndarray, n_km: np.ndarray, margin_km: int = MARGIN_KM) -> tuple[int, int, int, int]:

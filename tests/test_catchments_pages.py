@@ -90,3 +90,12 @@ def test_servicepoints_business_case_uses_the_store_catchment():
     assert m["People for whom the grocery store in Fliseryd is the nearest (2024 grid)"] == "1,302"
     assert m["Customers per year"] == "67,704"  # 1,302 x 52 visits
     assert m["Cost per inhabitant served, with grants"] == "77 kr"  # 100,000 kr / 1,302
+
+
+def test_grid_map_has_its_people_per_band_as_a_table():
+    """The grid map's text alternative (WCAG 1.1.1): Mönsterås's people per distance band, summing to its grid total."""
+    at = run("access", area="0861", svc="grocery", lang="en")
+    exp = next(e for e in at.expander if e.label.startswith("The chart's data as a table: Distance to the nearest grocery"))
+    table = exp.table[0].value
+    people = [int(v.replace(",", "")) for v in table.iloc[:, 0]]
+    assert list(table.index)[:2] == ["≤ 2 km", "2–5 km"] and sum(people) == 13_166  # SCB's 1 km grid 2024

@@ -95,13 +95,13 @@ def figure_table(fig: go.Figure, language: str) -> pd.DataFrame:
     return df.head(MAX_TABLE_ROWS)
 
 
-def plotly_chart(fig: go.Figure, key: str, **kwargs: Any) -> None:
+def plotly_chart(fig: go.Figure, key: str, table: pd.DataFrame | None = None, **kwargs: Any) -> None:
     """st.plotly_chart plus, under it, an expander with the figure's data as a table (a text alternative for
     screen readers and keyboard users, WCAG 1.1.1); the toolbar only on hover (and never on a phone, see CSS)."""
     language = current_lang()
     config = {"displayModeBar": "hover", "displaylogo": False, **kwargs.pop("config", {})}
     st.plotly_chart(fig, key=key, config=config, **kwargs)
-    table = figure_table(fig, language)
+    table = figure_table(fig, language) if table is None else table  # given: e.g. a raster map's people per band
     if table.empty:
         return
     title = _plain(fig.layout.title.text or "") if fig.layout.title else ""

@@ -30,11 +30,6 @@ DATASETS = ("grid_population", "services", "villages", "population")
 LICENCE = "SCB data: CC0 1.0; OpenStreetMap-derived points: ODbL 1.0 (© OpenStreetMap contributors)"
 
 
-# The grid maps' toolbar as on every chart (ui.a11y.plotly_chart); their text alternative is not a cell table (up
-# to a million squares) but the people-per-band chart, the catchment sentences and the CSV downloads beside them.
-MAP_CONFIG = {"displayModeBar": "hover", "displaylogo": False}
-
-
 def _key(*parts: object) -> tuple:
     return (*parts, data_dir(), versions(*DATASETS))
 
@@ -140,6 +135,18 @@ def _map(
     )
 
 
+def _bands(stt: TypeState, area: str, lang: str, res: GridScenario | None = None) -> pd.DataFrame:
+    """A grid map's text alternative (ui.a11y): the framed area's people per distance band (after a what-if's
+    change when given), not a table of up to a million squares."""
+    sq = stt.base.sq
+    dist = np.where(np.isfinite(stt.dist_m), stt.dist_m / 1000.0, np.nan)
+    if res is not None and len(res.cells):
+        dist[res.cells] = np.where(np.isfinite(res.new_km), res.new_km, np.nan)  # none left: "no service"
+    mask = _area_mask(stt.base, area)
+    keep = slice(None) if mask is None else mask
+    return charts_grid.band_table(dist[keep], sq.population[keep], lang)
+
+
 def _source(stt: TypeState, year: int, lang: str) -> str:
     """The map's source line: SCB's grid, and OpenStreetMap's attribution when the points come from it."""
     text = t("source", lang) + ": SCB (" + t("catch.source_grid", lang, y=year) + ")"
@@ -160,7 +167,7 @@ def grid_map(area: str, stype: str, lang: str) -> None:
         ("fig_grid_map", area, stype, lang),
         lambda: _map(area, stype, lang, t("gridmap.title", lang, s=slabel, name=name, y=sq.year)),
     )
-    st.plotly_chart(fig, key="grid_map", config=MAP_CONFIG)
+    plotly_chart(fig, key="grid_map", table=_bands(stt, area, lang))
     mask = _area_mask(stt.base, area)
     people = sq.population.sum() if mask is None else sq.population[mask].sum()
     n_sq = len(sq) if mask is None else int(mask.sum())
@@ -242,10 +249,10 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
     )
     kom = sq.municipality_code[res.cells]
     frame = str(pd.Series(kom).mode().iloc[0]) if len(area) == 2 or area == COUNTRY_CODE else area
-    st.plotly_chart(
+    plotly_chart(
         _map(frame, stype, lang, t("catch.map_title", lang, s=slabel, name=names.get(frame, frame), y=sq.year), res),
         key=f"grid_whatif_map_{stype}",
-        config=MAP_CONFIG,
+        table=_bands(type_state(stype), frame, lang, res),
     )
     left, right = st.columns([2, 3])
     with left:
@@ -353,7 +360,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
             place=vid,
         ),
     )
-    st.plotly_chart(fig, key="village_grid_map", config=MAP_CONFIG)
+    plotly_chart(fig, key="village_grid_map", table=_bands(type_state(stype), kommun, lang))
     d1, d2 = st.columns(2)
     src = {
         "source": t("catch.source_grid", lang, y=sq.year) + "; SCB tätorter",
