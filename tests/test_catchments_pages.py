@@ -95,7 +95,9 @@ def test_servicepoints_business_case_uses_the_store_catchment():
 def test_grid_map_has_its_people_per_band_as_a_table():
     """The grid map's text alternative (WCAG 1.1.1): Mönsterås's people per distance band, summing to its grid total."""
     at = run("access", area="0861", svc="grocery", lang="en")
-    exp = next(e for e in at.expander if e.label.startswith("The chart's data as a table: Distance to the nearest grocery"))
+    exp = next(
+        e for e in at.expander if e.label.startswith("The chart's data as a table: Distance to the nearest grocery")
+    )
     table = exp.table[0].value
     people = [int(v.replace(",", "")) for v in table.iloc[:, 0]]
     assert list(table.index)[:2] == ["≤ 2 km", "2–5 km"] and sum(people) == 13_166  # SCB's 1 km grid 2024
