@@ -67,27 +67,28 @@ def test_snapshot_records_the_facts_users_see(data_env) -> None:
     bars = charts[1]["data"][0]  # charts[0] is the population series
     assert dict(zip(bars["y"], bars["x"], strict=True))["Apotek"] == 1
     badge = ":orange-badge[:material/model_training: Modellerad]"
-    # The default map shows whole-population grocery access (modelled layer): cards, counts and map carry the badge.
-    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == [
-        "main",
+    # Each access card carries its own badge: grocery, fuel, parcel and cash (columns 0, 1, 3, 4) are modelled
+    # (pharmacy and health: observed, incomplete); then the service counts and the grocery map (whole population).
+    placed = [
         "main/row/col0",
         "main/row/col1",
+        "main/row/col3",
+        "main/row/col4",
+        "main/row/col0/row",
+        "main/row/col1/row",
     ]
-    # A modelled indicator on the map adds the third badge call, over the map column.
+    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == placed
+    # The grocery indicator chosen explicitly on the map: the same badges in the same places.
     snap = json.loads(
         fixture_path(Case("overview", "0861", "sv", (("ind", "share_beyond_10km_grocery"),))).read_text(
             encoding="utf-8"
         )
     )
-    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == [
-        "main",
-        "main/row/col0",
-        "main/row/col1",
-    ]
-    # and the live page agrees on the badges' places
+    assert [e["where"] for e in snap["elements"] if e.get("body") == badge] == placed
+    # and the live page agrees on the modelled badges' places
     clear_caches()
     at = run_view("overview", "0861", "sv", ind="share_beyond_10km_grocery")
-    assert badges(at) == [("main", "Modellerad"), ("main/row/col0", "Modellerad"), ("main/row/col1", "Modellerad")]
+    assert [b for b in badges(at) if b[1] == "Modellerad"] == [(w, "Modellerad") for w in placed]
 
 
 def test_run_time_facts_are_normalised(monkeypatch) -> None:
