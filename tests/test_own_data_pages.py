@@ -109,5 +109,4 @@ def test_own_data_make_the_grocery_target_evaluable():
 def test_downloads_carry_the_build_id_and_the_own_data():
     at = _with_layer("data", area="0861", ds="services")
     cite = " ".join(c.value for c in at.code) + " ".join(m.value for m in at.markdown)
-    assert f"data build {build_id.build_id()}" in cite
-    assert "with own data (grocery store (replaces))" in cite
+    assert f"databuild {build_id.build_id()} med egna data (" in cite  # the citation in the page's language

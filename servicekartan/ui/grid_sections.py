@@ -351,7 +351,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
     kommun = str(me["municipality_code"])
     names = region_names()
     fig = memo(
-        ("fig_grid_map", kommun, stype, lang, "village"),
+        ("fig_grid_map", kommun, stype, lang, "village", vid),  # the village decides its outline
         lambda: _map(
             kommun,
             stype,

@@ -26,6 +26,7 @@ KNOWN_PARAMS: frozenset[str] = frozenset(
         "village", "lacking", "minpop", "maxpop", "ds", "types",
         "close", "open", "opentypes", "sptypes",
         "building", "equipment", "depyears", "rate", "running", "fte", "perfte", "grants",
+        "own", "build",  # a link made with own data says so, and names its data build (ui/own_layer.py)
     }
 )  # fmt: skip
 

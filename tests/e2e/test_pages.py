@@ -93,6 +93,14 @@ PAGES: tuple[PageSpec, ...] = (
         modelled=True,
     ),
     PageSpec(
+        "own_data",
+        "Egna data",
+        "Own data",
+        min_charts=0,
+        expect_sv=("Ladda upp ert eget register", "Fil med servicepunkter"),
+        expect_en=("Upload your own register", "File of service points"),
+    ),
+    PageSpec(
         "data",
         "Data / Ladda ner",
         "Data / Download",
@@ -268,9 +276,9 @@ def test_journey_kommun_to_village_profile(page, base_url: str) -> None:
     for label in types:
         rows = [r for r in _table_rows(page, label) if r[0] == label]
         assert rows, f"no nearest-service row for {label}"
-        assert re.fullmatch(r"\d+(\.\d+)?", rows[0][2]), f"{label}: distance {rows[0][2]!r}"
+        assert re.fullmatch(r"\d+(,\d+)?", rows[0][2]), f"{label}: distance {rows[0][2]!r}"  # Swedish decimals
     apotek = next(r for r in _table_rows(page, "Apotek") if r[0] == "Apotek")
-    assert 14 < float(apotek[2]) < 15.5, apotek  # the observed pharmacy (Apoteket, Mönsterås), ~14.6 km
+    assert 14 < float(apotek[2].replace(",", ".")) < 15.5, apotek  # the observed pharmacy (Apoteket), ~14,6 km
     assert badge(page, "Modellerad").is_visible()
     harness.screenshot(page, "village_fliseryd_sv")
 
