@@ -80,6 +80,7 @@ def test_copied_url_reproduces_the_view(new_page, base_url: str) -> None:
     """A user picks a service type and a threshold; the copied URL shows the same view in a new browser."""
     a = open_page(new_page(), base_url, "/access?area=0861")
     choose(a, main(a), "Servicetyp", "Apotek")
+    harness.wait_rendered(a)  # the rerun for the new type redraws the page (and its grid map) before the next pick
     choose(a, main(a), "Avståndsgräns (km)", "5")
     harness.wait_rendered(a)
     no_exception(a)
