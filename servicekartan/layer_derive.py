@@ -18,6 +18,7 @@ from servicekartan.datasets import DATASETS
 from servicekartan.definitions import SERVICE_TYPE_IDS
 from servicekartan.indicators import access_indicators
 from servicekartan.roadgraph import RoadGraph
+from servicekartan.views import compact
 
 ACCESS_GRID_YEARS: tuple[int, ...] = (2021, 2024)  # grid years with access figures (SCB 2024; Census 2021 with 65+)
 
@@ -83,7 +84,9 @@ def grid_indicators(
 def with_types(built: pd.DataFrame, new: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
     """The built frame's rows of the other service types + the recomputed rows of `types`."""
     keep = built[~built["service_type"].isin(list(types))]
-    return pd.concat([keep, new.astype(keep.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+    plain = {c: d for c, d in keep.dtypes.items() if not isinstance(d, pd.CategoricalDtype)}  # new values stay
+    out = pd.concat([keep, new.astype(plain, errors="ignore")], ignore_index=True)
+    return compact(out) if len(plain) < len(keep.columns) else out
 
 
 def indicators_with_access(

@@ -153,3 +153,24 @@ def test_stated_source_and_messages_stay_inert_in_markdown():
     )
     escaped = own_data.md_escape("kolumner saknas: [x](http://e) :red[y]")
     assert "[" not in escaped.replace("\\[", "") and "\\:red" in escaped
+
+
+def test_compact_grid_access_keeps_every_value_and_an_own_layer_keeps_its_new_ids(data_env):
+    """The server holds grid_access with its texts as categoricals; an own layer's new nearest-point ids (not among
+    the built categories) must survive the merge, not turn into missing values."""
+    from servicekartan import layer_derive
+    from servicekartan.views import compact
+
+    built = catalog.read("grid_access")
+    small = compact(built)
+    assert isinstance(small["service_type"].dtype, pd.CategoricalDtype)
+    assert small.memory_usage(deep=True).sum() < built.memory_usage(deep=True).sum() / 2
+    pd.testing.assert_frame_equal(small.astype(built.dtypes.to_dict()), built)
+    grocery = built[built["service_type"] == "grocery"].head(3)
+    new = grocery.assign(nearest_service_id=["own:1", "own:2", "own:3"], quality=QUALITY_OWN)
+    merged = layer_derive.with_types(small, new, ["grocery"])
+    mine = merged[merged["service_type"] == "grocery"]
+    assert list(mine["nearest_service_id"]) == ["own:1", "own:2", "own:3"]
+    assert set(mine["quality"]) == {QUALITY_OWN}
+    assert len(merged) == (built["service_type"] != "grocery").sum() + 3
+    assert isinstance(merged["municipality_code"].dtype, pd.CategoricalDtype)  # compacted again

@@ -179,10 +179,30 @@ def sidebar(page: Any) -> Any:
     return page.locator('[data-testid="stSidebar"]')
 
 
+def open_options(page: Any, box: Any, attempts: int = 3, wait_ms: float = 15_000) -> Any:
+    """Click a select/multiselect box until its option list is open; returns the options' locator.
+
+    Under load a late part of the rerun (a chart drawn, the layout shifting) can close the list the click has just
+    opened, or the click lands before the widget listens: then the list never shows. Close, let the page settle,
+    and click again, as a user would."""
+    options = page.get_by_role("option")
+    for attempt in range(attempts):
+        box.click()
+        try:
+            options.first.wait_for(timeout=wait_ms)
+            return options
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: try again after the page has settled
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    return options
+
+
 def choose(page: Any, scope: Any, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label` inside `scope` (sidebar or main), as a user would."""
     box = scope.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    box.click()
+    open_options(page, box)
     page.get_by_role("option", name=option, exact=True).click()
     wait_idle(page)
 

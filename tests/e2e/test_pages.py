@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     choose,
     main,
     no_exception,
+    open_options,
     open_page,
     sidebar,
     wait_idle,
@@ -335,9 +336,7 @@ def test_what_if_close_the_pharmacy(page, base_url: str) -> None:
     open_page(page, base_url, "/access?area=0861&svc=pharmacy")
     no_exception(page)
     box = main(page).locator('[data-testid="stMultiSelect"]').filter(has_text="Stäng servicepunkter")
-    box.click()
-    options = page.get_by_role("option")
-    options.first.wait_for(timeout=15_000)  # the list opens a moment after the click (it read empty before)
+    options = open_options(page, box)  # the list opens a moment after the click (it read empty before)
     names = [o.strip() for o in options.all_inner_texts()]
     assert names == ["Apotek Hjärtat (Blomstermåla, Mönsterås)"], names  # the place and kommun, never a raw id
     options.first.click()
