@@ -4,6 +4,8 @@ The one place where the app meets the ETL: `servicekartan` never imports `etl`; 
 dataset (including `data_status`, which the sidebar shows) and the app reads them through the catalog.
 """
 
+import logging
+
 import streamlit as st
 
 from etl.build import BuildOrderError, ensure_built, missing
@@ -21,7 +23,8 @@ if missing():  # first start (or a dataset deleted): build from the embedded sna
         try:
             ensure_built()
         except (ValidationError, DatasetError, BuildOrderError) as exc:  # say so; never a traceback
-            st.error(f"{t('data_error', lang)}: {exc}", icon="🚫")
+            logging.getLogger("servicekartan").error("the embedded data could not be built: %s", exc)
+            st.error(t("build_error", lang), icon="🚫")  # the path and the fix are in the log, not on the page
             st.stop()
 PAGES = [
     st.Page(

@@ -26,6 +26,9 @@ def wrap(text: str, width: int = 42) -> str:
     return "<br>".join(lines)
 
 
+SOURCE_ANNOTATION = "source"  # the name of the source line under a chart (an export's footer replaces it)
+
+
 def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height: int = 480) -> go.Figure:
     """Common look: title, Swedish/English separators, the source as an annotation under the plot."""
     lines = wrap(title).count("<br>")
@@ -43,6 +46,7 @@ def base_layout(fig: go.Figure, title: str, lang: str, source: str = "", height:
     fig.update_yaxes(exponentformat="none", separatethousands=True)
     if source:
         fig.add_annotation(
+            name=SOURCE_ANNOTATION,
             text=source,
             xref="paper",
             yref="paper",

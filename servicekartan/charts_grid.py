@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from servicekartan import fmt
+from servicekartan.chart_style import SOURCE_ANNOTATION
 from servicekartan.charts import base_layout
 from servicekartan.definitions import THRESHOLDS_KM
 from servicekartan.geo import to_sweref
@@ -255,9 +256,10 @@ def grid_map(
         },
         margin={"r": 10, "b": LEGEND_BOTTOM_PX},
     )
-    if fig.layout.annotations:  # the source line at the very bottom, under the legend
-        plot_h = h - fig.layout.margin.t - LEGEND_BOTTOM_PX
-        fig.layout.annotations[0].update(y=-(LEGEND_BOTTOM_PX - 16) / plot_h, yanchor="top")
+    plot_h = h - fig.layout.margin.t - LEGEND_BOTTOM_PX
+    fig.update_annotations(  # the source line at the very bottom, under the legend
+        {"y": -(LEGEND_BOTTOM_PX - 16) / plot_h, "yanchor": "top"}, selector={"name": SOURCE_ANNOTATION}
+    )
     return fig
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from servicekartan.chart_style import FONT, wrap
+from servicekartan.chart_style import FONT, SOURCE_ANNOTATION, wrap
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9, sharp on a projector and in minutes
 _lock = threading.Lock()
@@ -61,15 +61,27 @@ def room_for_bar_text(fig: go.Figure, factor: float = 1.2) -> go.Figure:
     return fig
 
 
+def _legend_rows(fig: go.Figure) -> int:
+    """Rows a horizontal legend takes at slide width (its title included); 0 for none or a vertical one."""
+    legend = fig.layout.legend
+    if not legend or legend.orientation != "h":
+        return 0
+    entries = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name and tr.type != "heatmap")
+    width = legend.entrywidth if legend.entrywidth and legend.entrywidthmode == "pixels" else 250
+    per_row = max(1, int((SLIDE_WIDTH - 190) // (width + 45)))  # an entry: its symbol, text width and gap
+    return -(-entries // per_row) + (1 if legend.title and legend.title.text else 0)
+
+
 def stamp(fig: go.Figure, source: str, when: str | None = None, badge: str = "") -> go.Figure:
     """A copy at slide size: title re-wrapped for the slide's width, larger type, room for bar labels and the
     legend, a footer line (source and date) at the bottom edge and, for modelled data, a badge drawn into the
     image (the on-screen figure is untouched)."""
     out = room_for_bar_text(copy.deepcopy(fig))
+    out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION]  # the footer says it
     title = _plain_title(out)
     lines = wrap(title, 70).count("<br>") + 1 if title else 0
     top = 40 + 40 * lines + (36 if badge else 0)
-    bottom = 150
+    bottom = max(150, 60 + 26 * _legend_rows(out) + 50)  # tick labels, a horizontal legend's rows, the footer
     footer = f"{source} · Servicekartan {when or date.today().isoformat()}"
     out.add_annotation(
         text=wrap(footer, 150),

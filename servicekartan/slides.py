@@ -38,6 +38,7 @@ class Slide:
     sources: tuple[str, ...]
     modelled: bool = False
     note: str = ""
+    table: pd.DataFrame | None = None  # the chart's text alternative when its own data is no table (a raster map)
 
 
 def _year(ctx: Context) -> int:
@@ -244,13 +245,32 @@ def financing(ctx: Context) -> Slide:
     return Slide("financing", title, fig, ("servicepoints",), note=costs.fliseryd_note(ctx.lang))
 
 
-KINDS.update({"target_broadband": target_broadband, "servicepoint_effect": servicepoint_effect, "financing": financing})
+def grid_map(ctx: Context) -> Slide:
+    """Everyone on the 1 km grid, coloured by distance to the chosen service type, framed to the area. The figure
+    is drawn by the provider the app passes as `ctx.extra["grid_map"]` (area, type, language -> Slide), which
+    holds the shared grid state; without one the slide says where the map is."""
+    draw = ctx.extra.get("grid_map")
+    if draw is not None:
+        return draw(ctx.area, ctx.service_type, ctx.lang)
+    title = t("gridmap.header", ctx.lang)
+    return Slide("grid_map", title, None, ("grid_population", "services"), note=t("deck.grid_map_in_app", ctx.lang))
+
+
+KINDS.update(
+    {
+        "target_broadband": target_broadband,
+        "servicepoint_effect": servicepoint_effect,
+        "financing": financing,
+        "grid_map": grid_map,
+    }
+)
 DEFAULT_DECK = (
     "villages_population",
     "village_distances",
     "servicepoint_effect",
     "target_broadband",
     "kommun_map",
+    "grid_map",
     "access_bands",
     "financing",
 )
@@ -258,7 +278,7 @@ DEFAULT_DECK = (
 PAGE_SLIDE: dict[str, str] = {
     "page_overview": "kommun_map",
     "page_villages": "village_distances",
-    "page_access": "access_bands",
+    "page_access": "grid_map",
     "page_targets": "target_broadband",
     "page_servicepoints": "financing",
 }

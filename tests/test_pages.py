@@ -173,7 +173,7 @@ def test_method_page_states_the_method():
 def test_presenter_mode_shows_one_slide():
     at = run(area="0861", village="0861TB103", present="1")
     assert not at.title  # no page chrome, only the slide
-    assert any("Bild 1 av 7" in m.value for m in at.markdown)  # the counter, in words
+    assert any("Bild 1 av 8" in m.value for m in at.markdown)  # the counter, in words (the default deck)
     assert len(at.get("plotly_chart")) == 1
 
 
@@ -184,7 +184,8 @@ def test_corrupt_dataset_gives_clear_message_and_other_pages_work(built_data, tm
     (data / "processed" / "indicators.parquet").write_bytes(b"not a parquet file")
     at = run(area="0861")
     err = " ".join(e.value for e in at.error)
-    assert "indicators.parquet" in err and "python -m etl build" in err
+    assert "indicators.parquet" in err and "skadad" in err and "Övriga sidor fungerar" in err
+    assert str(data) not in err and "python -m" not in err  # no server path, no developer command on a user page
     at.switch_page("app_pages/method.py").run()
     assert not at.exception and at.title[0].value == "Om / Metod"
 

@@ -25,7 +25,7 @@ def ctx(data_env):
 
 
 def test_default_deck_for_monsteras(ctx):
-    built = [slides.build(k, ctx) for k in slides.DEFAULT_DECK]
+    built = [slides.build(k, _grid_ctx(ctx)) for k in slides.DEFAULT_DECK]
     assert all(s.figure is not None and s.title for s in built)
     pop = built[0].figure.data[0]
     assert list(pop.y) == ["Mönsterås", "Blomstermåla", "Timmernabben", "Fliseryd", "Oknö"]
@@ -97,3 +97,55 @@ def test_svg_export_carries_badge_footer_and_a_sans_serif_font(ctx):
     text = html.unescape(svg)
     fonts = [text[i : i + 200] for i in range(len(text)) if text.startswith("font-family:", i)]
     assert fonts and all("sans-serif" in f for f in fonts), fonts[:3]
+
+
+def _grid_ctx(ctx):
+    from servicekartan.ui import grid_sections
+
+    return replace(ctx, service_type="pharmacy", extra={"grid_map": grid_sections.slide_map})
+
+
+def test_grid_map_slide_frames_monsteras_and_counts_its_people_per_band(ctx):
+    """The deck's grid map slide: one raster of Mönsterås' squares (with a margin) coloured by the distance to a
+    pharmacy; its text alternative counts every inhabitant of the kommun's squares once."""
+    import numpy as np
+
+    from servicekartan.charts_grid import lattice
+
+    s = slides.build("grid_map", _grid_ctx(ctx))
+    assert s.kind == "grid_map" and "Mönsterås" in s.title and "apotek" in s.title
+    assert s.sources == ("grid_population", "services")
+    heat = s.figure.data[0]
+    assert heat.type == "heatmap" and len(s.figure.data) < 20  # one image-like trace plus outlines and labels
+    gp = catalog.read("grid_population")
+    latest = gp[gp["year"] == gp["year"].max()]
+    mine = latest[latest["municipality_code"] == "0861"]
+    people = sum(float(v.replace("\u00a0", "").replace(" ", "")) for v in s.table["value"])
+    assert people == pytest.approx(mine["population"].sum(), abs=len(s.table))  # rounded per band
+    assert people > 13_000  # Mönsterås kommun, everyone counted (not only its five tätorter' ~10,000)
+    e, n = lattice(mine["cell_id"])  # the raster covers every square of the kommun
+    x0, y0 = heat.x0 - 500, heat.y0 - 500
+    ny, nx = np.shape(heat.z)
+    assert x0 <= e.min() * 1000 and x0 + nx * 1000 > e.max() * 1000
+    assert y0 <= n.min() * 1000 and y0 + ny * 1000 > n.max() * 1000
+
+
+def test_grid_map_slide_without_the_app_says_where_the_map_is(ctx):
+    s = slides.build("grid_map", ctx)
+    assert s.figure is None and "Tillgänglighet" in s.note
+
+
+@needs_chromium
+def test_grid_map_slide_exports_as_a_stamped_png(ctx):
+    s = slides.build("grid_map", _grid_ctx(ctx))
+    stamped = export.stamp(s.figure, "Källa: SCB", "2026-12-01")
+    footers = [a.text for a in stamped.layout.annotations if "Källa" in a.text]
+    assert footers == ["Källa: SCB · Servicekartan 2026-12-01"]  # the map's own source line gives way to the footer
+    # the footer under the legend's title and three rows of four entries (it overlapped them at 150 px)
+    assert stamped.layout.margin.b >= 60 + 26 * 4 + 50
+    png = export.image(s.figure, "png", "Källa: SCB · © OpenStreetMap contributors", when="2026-12-01")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (
+        export.SLIDE_WIDTH,
+        export.SLIDE_HEIGHT,
+    )

@@ -51,7 +51,7 @@ def test_fixture_covers_every_case_and_nothing_else() -> None:
     recorded = {p.stem for p in FIXTURE_DIR.glob("*.json")}
     assert recorded == {c.name for c in CASES}
     assert len(MATRIX) == 42  # 7 pages × 3 areas × 2 languages
-    assert len(EXTRA) == 20  # the views defaults do not reach: conditional badges, the 7 slides × 2 languages
+    assert len(EXTRA) == 22  # the views defaults do not reach: conditional badges, the 8 slides × 2 languages
 
 
 def test_snapshot_records_the_facts_users_see(data_env) -> None:

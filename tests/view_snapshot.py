@@ -44,6 +44,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
 from etl import seed_population
+from servicekartan.slides import DEFAULT_DECK
 from tests.apptest_helpers import PAGES, REPO, arr, clear_caches, run_view, walk
 
 AREAS = ("00", "08", "0861")  # Sverige, Kalmar län, Mönsterås
@@ -69,7 +70,7 @@ class Case:
 MATRIX = [Case(page, area, lang) for page in PAGES for area in AREAS for lang in LANGS]
 # Views the defaults do not reach, so that every badge call and the presenter deck are seen too: the kommun map
 # of a modelled indicator, a modelled target, a dataset with modelled rows, and each slide of the default deck.
-SLIDES = 7  # slides.DEFAULT_DECK
+SLIDES = len(DEFAULT_DECK)
 EXTRA = [
     *(Case("overview", "0861", lang, (("ind", "share_beyond_10km_grocery"),)) for lang in LANGS),
     *(Case("targets", "0861", lang, (("target", "cash_withdrawal_25km"),)) for lang in LANGS),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,8 @@ from servicekartan.i18n import t
 from servicekartan.ui import own_layer
 from servicekartan.ui.state import lang
 from servicekartan.views import FrameIndex, IndicatorIndex, compact
+
+_log = logging.getLogger(__name__)
 
 # Square-level grid datasets (millions of rows, few distinct texts) held as categoricals (views.compact).
 COMPACT_DATASETS: tuple[str, ...] = ("grid_access", "grid_population")
@@ -80,9 +84,18 @@ def builtin(name: str) -> pd.DataFrame:
     try:
         return _read_cached(name, data_dir(), version(name))
     except catalog.DatasetError as exc:
-        st.error(f"{t('data_error', lang())}: {exc}", icon="🚫")
+        show_data_error(name, exc)
         st.stop()
         raise
+
+
+def show_data_error(name: str, exc: Exception) -> None:
+    """A dataset that cannot be read: the page names its file in the user's language and says the other pages
+    work; the full path and the rebuild command go to the server's log, for whoever runs the service (a user
+    page never shows a server path or a developer command)."""
+    _log.error("dataset %s cannot be used: %s", name, exc)
+    why = t("data_error_missing" if isinstance(exc, catalog.DatasetMissing) else "data_error_damaged", lang())
+    st.error(t("data_error_dataset", lang(), file=f"{name}.parquet", why=why), icon="🚫")
 
 
 def load_optional(name: str) -> pd.DataFrame | None:

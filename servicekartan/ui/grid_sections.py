@@ -14,9 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from servicekartan import catchments, charts_grid, downloads, fmt
+from servicekartan import catchments, charts_grid, downloads, fmt, slides
 from servicekartan.charts import base_layout
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_COLORS, service_label
+from servicekartan.grid_views import is_modelled
 from servicekartan.grid_whatif import GridBase, GridScenario, TypeState, scenario
 from servicekartan.i18n import t
 from servicekartan.ui.a11y import plotly_chart
@@ -155,6 +156,24 @@ def _source(stt: TypeState, year: int, lang: str) -> str:
     return text
 
 
+def map_figure(area: str, stype: str, lang: str) -> tuple[go.Figure, str]:
+    """The grid map of the area (Sverige, a län or a kommun) for a service type, and its title (shared memo)."""
+    year = grid_base().sq.year
+    name = region_names().get(area, area)
+    title = t("gridmap.title", lang, s=service_label(stype, lang).lower(), name=name, y=year)
+    return memo(("fig_grid_map", area, stype, lang), lambda: _map(area, stype, lang, title)), title
+
+
+def slide_map(area: str, stype: str, lang: str) -> slides.Slide:
+    """The presenter deck's grid map slide: the same figure, its people-per-band table and its layer's quality."""
+    stt = type_state(stype)
+    fig, title = map_figure(area, stype, lang)
+    modelled = bool(len(stt.points) and stt.points["quality"].map(is_modelled).any())
+    return slides.Slide(
+        "grid_map", title, fig, ("grid_population", "services"), modelled, table=_bands(stt, area, lang)
+    )
+
+
 def grid_map(area: str, stype: str, lang: str) -> None:
     """Access page: the grid map of the area (Sverige, a län or a kommun) for the chosen service type."""
     stt = type_state(stype)
@@ -163,10 +182,7 @@ def grid_map(area: str, stype: str, lang: str) -> None:
     slabel = service_label(stype, lang).lower()
     st.subheader(t("gridmap.header", lang))
     quality_badges(stt.points["quality"] if len(stt.points) else [], [stype])
-    fig = memo(
-        ("fig_grid_map", area, stype, lang),
-        lambda: _map(area, stype, lang, t("gridmap.title", lang, s=slabel, name=name, y=sq.year)),
-    )
+    fig, _ = map_figure(area, stype, lang)
     plotly_chart(fig, key="grid_map", table=_bands(stt, area, lang))
     mask = _area_mask(stt.base, area)
     people = sq.population.sum() if mask is None else sq.population[mask].sum()

@@ -14,6 +14,7 @@ from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import modelled_badge, source_line
 from servicekartan.ui.data import load, region_names
 from servicekartan.ui.geo_files import geojson
+from servicekartan.ui.grid_sections import slide_map
 from servicekartan.ui.state import current_area
 from servicekartan.ui.url_state import show_url_warnings, sync_url, url_value, warn_param
 
@@ -44,6 +45,7 @@ def slide_context(language: str) -> slides.Context:
         year=_int_or(_state("year"), None),
         names=region_names(),
         geojson=geojson("municipality"),
+        extra={"grid_map": slide_map},
     )
 
 
@@ -95,7 +97,7 @@ def presenter_deck(language: str) -> None:
     if slide.figure is not None:
         shown = export.room_for_bar_text(go.Figure(slide.figure), factor=1.4)  # room for labels on a phone too
         shown.update_layout(height=600, font={"size": 16}, title={"text": ""}, margin={"t": 30})
-        plotly_chart(shown, key=f"slide_{slide.kind}", config={"displayModeBar": False})
+        plotly_chart(shown, key=f"slide_{slide.kind}", table=slide.table, config={"displayModeBar": False})
     if slide.note:
         st.markdown(slide.note)
     source = source_line(slide.sources, language)
