@@ -27,6 +27,7 @@ from servicekartan.i18n import t
 
 FEW_PEOPLE = 10  # squares with fewer inhabitants are drawn paler
 MARGIN_KM = 8  # around a framed area
+SOURCE_ROOM_PX = 20  # the source line's height under the map
 LEGEND_BOTTOM_PX = 160  # room under the map for the legend (horizontal) and the source line
 HOVER_MAX_CELLS = 80_000  # hover text only on rasters up to this many lattice cells (a kommun or a län)
 # Near (blue) to far (red): RdYlBu reversed without its pale middle, colour-blind safe; last = no service.
@@ -242,13 +243,14 @@ def grid_map(
     ax = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": "", "showline": False}
     fig.update_xaxes(range=[e0 * 1000, e1 * 1000], constrain="domain", title=None, **ax)
     fig.update_yaxes(range=[n0 * 1000, n1 * 1000], scaleanchor="x", scaleratio=1, constrain="domain", title=None, **ax)
+    plot_h = h - fig.layout.margin.t - LEGEND_BOTTOM_PX
     fig.update_layout(
         legend={
             "title": {"text": t("gridmap.legend_title", lang), "side": "top"},
             "itemsizing": "constant",
             "orientation": "h",
             "x": 0.0,
-            "y": -0.01,
+            "y": -SOURCE_ROOM_PX / plot_h,  # under the source line: on a phone its rows grow downwards, into the margin
             "yanchor": "top",
             "font": {"size": 13},
             "entrywidth": 250,  # fixed: plotly measures with a fallback font and clipped the longest labels
@@ -256,9 +258,8 @@ def grid_map(
         },
         margin={"r": 10, "b": LEGEND_BOTTOM_PX},
     )
-    plot_h = h - fig.layout.margin.t - LEGEND_BOTTOM_PX
-    fig.update_annotations(  # the source line at the very bottom, under the legend
-        {"y": -(LEGEND_BOTTOM_PX - 16) / plot_h, "yanchor": "top"}, selector={"name": SOURCE_ANNOTATION}
+    fig.update_annotations(  # the source line right under the map, above the legend (which may wrap to 9 rows)
+        {"y": 0, "yshift": -2, "yanchor": "top"}, selector={"name": SOURCE_ANNOTATION}
     )
     return fig
 

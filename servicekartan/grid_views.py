@@ -9,6 +9,7 @@ frames returned are shared, so callers filter or assign, never modify them in pl
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -91,6 +92,24 @@ def basis_population(grid_rows: pd.DataFrame, year: int | None, basis: str) -> f
         return float("nan")
     rows = grid_rows[(grid_rows["year"] == year) & (grid_rows["basis"] == basis)]
     return float(rows["population"].iloc[0]) if len(rows) else float("nan")
+
+
+# The grids' source names as the build writes them (English, in the data) -> the page's words.
+_GRID_SOURCES: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"^SCB 1 km grid (\d{4}) \(registered population 31 Dec\)$"), "grid_source.scb"),
+    (re.compile(r"^Eurostat Census (\d{4}) 1 km grid \(data from SCB\)$"), "grid_source.census"),
+    (re.compile(r"^Eurostat GEOSTAT 1 km grid (\d{4})$"), "grid_source.geostat"),
+)
+
+
+def population_source_label(source: str, lang: str) -> str:
+    """A grid row's population source in the page's language ("SCB:s rutnät 1 km 2024 (folkbokförda 31 dec)");
+    an unknown source is shown as written."""
+    for pattern, key in _GRID_SOURCES:
+        m = pattern.match(str(source))
+        if m:
+            return t(key, lang, y=m.group(1))
+    return str(source)
 
 
 def headline(pop_rows: pd.DataFrame, grid_rows: pd.DataFrame, grid_year: int | None) -> Headline:

@@ -52,3 +52,16 @@ def test_per_kommun_rows_cover_the_county(gx):
     m = grid_views.kommun_shares(ix.frame, "01", 2024, "grocery", 10)
     assert {"0184", "0123", "0183", "0138", "0128"} <= set(m["area_code"])  # Stockholm suburbs have figures
     assert m["value"].notna().all()
+
+
+def test_every_grid_source_the_build_writes_reads_in_swedish():
+    """The official-figure caption showed "SCB 1 km grid 2024 (registered population 31 Dec)" on a Swedish page."""
+    from etl.datasets import grid_population as gp
+    from servicekartan.grid_views import population_source_label
+
+    written = [gp.SOURCE_SCB_2024, gp.SOURCE_CENSUS_2021, *(gp.SOURCE_GEOSTAT.format(year=y) for y in gp.GEOSTAT_YEARS)]
+    sv = [population_source_label(s, "sv") for s in written]
+    assert sv[0] == "SCB:s rutnät 1 km 2024 (folkbokförda 31 dec)"
+    assert sv[1] == "Eurostats folkräkningsrutnät 1 km 2021 (data från SCB)"
+    assert sv[2:] == [f"Eurostat GEOSTAT rutnät 1 km {y}" for y in gp.GEOSTAT_YEARS]
+    assert [population_source_label(s, "en") for s in written] == written

@@ -111,7 +111,7 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
     prov = Provenance(
         source=f"{a.source}; {b.source}; {SOURCE_GRID} for 2021",
         licence="CC0 1.0 (SCB); CC BY 4.0 (Kolada); Eurostat reuse policy (Census 2021 grid)",
-        attribution="Källa: SCB; Källa: Kolada; Källa: Eurostat (2021 grid estimate)",
+        attribution="Källa: SCB; Källa: Kolada; Källa: Eurostat",  # which grid year is estimated: in the notes
         origin=f"{a.origin}; {b.origin}; data/processed/grid_population.parquet (2021)",
         retrieved=sp.RETRIEVED,
         method=(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from servicekartan import fmt, kolada
+from servicekartan.grid_views import population_source_label
 from servicekartan.i18n import t
 from servicekartan.ui.captions import quality_badge, source_caption
 from servicekartan.ui.data import load_optional
@@ -35,7 +36,9 @@ def official_beside(area_code: str, names: dict[str, str] | None = None) -> kola
             st.metric(
                 t("official.ours", language, year=b.ours_year),
                 f"{fmt.number(b.ours_value, language, 1)} %",
-                help=t("official.ours_basis", language, source=b.ours_population_source),
+                help=t(
+                    "official.ours_basis", language, source=population_source_label(b.ours_population_source, language)
+                ),
             )
             quality_badge(b.ours_quality or "modelled", ["grocery"])
     else:
@@ -49,7 +52,7 @@ def official_beside(area_code: str, names: dict[str, str] | None = None) -> kola
     st.caption(
         t("official.ours", language, year=b.ours_year or "–")
         + ": "
-        + t("official.ours_basis", language, source=b.ours_population_source or "–")
+        + t("official.ours_basis", language, source=population_source_label(b.ours_population_source or "–", language))
     )
     earlier = b.official.iloc[:-1]
     if len(earlier):
