@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -16,16 +17,43 @@ from servicekartan.chart_style import FONT, SOURCE_ANNOTATION, wrap
 SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9, sharp on a projector and in minutes
 _lock = threading.Lock()
 _started = False
+_last_used = 0.0
+IDLE_STOP_S = 120.0  # kaleido's Chromium (~290 MB PSS) is stopped after this long without an export
 
 
 def _ensure_server() -> None:
-    """Start kaleido's persistent Chromium once per process (each later image ~0.3 s instead of ~3 s)."""
+    """Start kaleido's persistent Chromium when needed (each image while it runs ~0.3 s instead of ~3 s)."""
     global _started
     if not _started:
         import kaleido
 
         kaleido.start_sync_server(silence_warnings=True)
         _started = True
+
+
+def _stop_when_idle() -> None:
+    """Stop kaleido's Chromium when no image was made for IDLE_STOP_S: exports are rare (a presenter's click), and
+    an idle browser kept for them held more memory than the 20 users' sessions add."""
+    global _started
+    with _lock:
+        if _started and time.monotonic() - _last_used >= IDLE_STOP_S:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+            _started = False
+
+
+def _used() -> None:
+    global _last_used
+    _last_used = time.monotonic()
+    timer = threading.Timer(IDLE_STOP_S + 0.1, _stop_when_idle)
+    timer.daemon = True
+    timer.start()
+
+
+def running() -> bool:
+    """Whether kaleido's Chromium is running in this process."""
+    return _started
 
 
 def _plain_title(fig: go.Figure) -> str:
@@ -138,4 +166,7 @@ def image(fig: go.Figure, fmt: str, source: str, when: str | None = None, badge:
         raise ValueError(f"format must be png or svg, not {fmt!r}")
     with _lock:  # one Chromium, one image at a time
         _ensure_server()
-        return stamp(fig, source, when, badge).to_image(format=fmt, width=SLIDE_WIDTH, height=SLIDE_HEIGHT)
+        try:
+            return stamp(fig, source, when, badge).to_image(format=fmt, width=SLIDE_WIDTH, height=SLIDE_HEIGHT)
+        finally:
+            _used()

@@ -149,3 +149,20 @@ def test_grid_map_slide_exports_as_a_stamped_png(ctx):
         export.SLIDE_WIDTH,
         export.SLIDE_HEIGHT,
     )
+
+
+@needs_chromium
+def test_kaleidos_chromium_stops_when_idle_and_starts_again(ctx, monkeypatch):
+    """The export Chromium (~290 MB) is not kept for the server's lifetime: it stops after IDLE_STOP_S without an
+    image, and the next export starts it again."""
+    import time
+
+    monkeypatch.setattr(export, "IDLE_STOP_S", 0.5)
+    slide = slides.build("villages_population", ctx)
+    assert export.image(slide.figure, "png", "Källa: SCB")[:4] == b"\x89PNG"
+    assert export.running()
+    deadline = time.monotonic() + 30
+    while export.running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not export.running()
+    assert export.image(slide.figure, "png", "Källa: SCB")[:4] == b"\x89PNG"  # started again
