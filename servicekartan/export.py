@@ -18,7 +18,7 @@ SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9, sharp on a projector and in minut
 _lock = threading.Lock()
 _started = False
 _last_used = 0.0
-IDLE_STOP_S = 120.0  # kaleido's Chromium (~290 MB PSS) is stopped after this long without an export
+IDLE_STOP_S = 60.0  # kaleido's Chromium (~290 MB PSS) is stopped after this long without an export
 
 
 def _ensure_server() -> None:
