@@ -188,30 +188,19 @@ def grid_map(
         ]
         heat.update(text=text.tolist(), hovertemplate="%{text}<extra></extra>", hoverinfo=None)
     fig = go.Figure(heat)
-    if outlines is not None and len(outlines[0]):
-        fig.add_trace(
-            go.Scatter(
-                x=outlines[0],
-                y=outlines[1],
-                mode="lines",
-                line={"color": "#222", "width": 0.8},
-                hoverinfo="skip",
-                showlegend=False,
-                name=t("gridmap.boundaries", lang),
+    for xy, line in ((outlines, {"color": "#222", "width": 0.8}), (area_outline, {"color": "#000", "width": 2.4})):
+        if xy is not None and len(xy[0]):  # the neighbours' boundaries thin, the framed area's bold
+            fig.add_trace(
+                go.Scatter(
+                    x=xy[0],
+                    y=xy[1],
+                    mode="lines",
+                    line=line,
+                    hoverinfo="skip",
+                    showlegend=False,
+                    name=t("gridmap.boundaries", lang),
+                )
             )
-        )
-    if area_outline is not None and len(area_outline[0]):
-        fig.add_trace(
-            go.Scatter(
-                x=area_outline[0],
-                y=area_outline[1],
-                mode="lines",
-                line={"color": "#000", "width": 2.4},
-                hoverinfo="skip",
-                showlegend=False,
-                name=t("gridmap.boundaries", lang),
-            )
-        )
     if highlight is not None and len(highlight[0]):
         x, y = square_outlines(highlight[0])
         fig.add_trace(

@@ -105,21 +105,13 @@ def presenter_deck(language: str) -> None:
     if slide.figure is not None:
         fig, badge = slide.figure, t("modelled", language) if slide.modelled else ""
         with st.container(horizontal=True, gap="small"):
-            st.download_button(
-                "PNG",
-                lambda: export.image(fig, "png", source, badge=badge),
-                f"servicekartan_{slide.kind}.png",
-                "image/png",
-                on_click="ignore",
-                key="_png",
-                icon=":material/download:",
-            )
-            st.download_button(
-                "SVG",
-                lambda: export.image(fig, "svg", source, badge=badge),
-                f"servicekartan_{slide.kind}.svg",
-                "image/svg+xml",
-                on_click="ignore",
-                key="_svg",
-                icon=":material/download:",
-            )
+            for ext, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+                st.download_button(
+                    ext.upper(),
+                    lambda ext=ext: export.image(fig, ext, source, badge=badge),
+                    f"servicekartan_{slide.kind}.{ext}",
+                    mime,
+                    on_click="ignore",
+                    key=f"_{ext}",
+                    icon=":material/download:",
+                )
