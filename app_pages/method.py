@@ -46,8 +46,8 @@ st.markdown(method_text.sources(lang))
 
 st.header(t("freshness", lang))
 names = [n for n in datasets.SHOWN if catalog.exists(n)]
-table = views.data_freshness({n: ui.meta(n) for n in names}, {n: grid_data.row_count(n) for n in names})
+table = views.data_freshness({n: ui.meta(n) for n in names}, {n: grid_data.row_count(n) for n in names}, lang)
 ui.table(table, lang, key="freshness")
 status = ui.fetch_status()
 if status is not None:
-    ui.table(status, lang, key="fetch_status")
+    ui.table(views.fetch_status_table(status, lang), lang, key="fetch_status")

@@ -50,7 +50,7 @@ def quality_levels(lang: str, services_extra: dict[str, str] | None) -> str:
 
     extra = services_extra or {}
     cov = quality.coverage_from_provenance(extra)
-    points = {s: _points(extra.get(f"coverage_{s}_method", "")) for s in ("pharmacy", "health")}
+    points = {s: points_of(extra.get(f"coverage_{s}_method", "")) for s in ("pharmacy", "health")}
     return method_section(
         "quality_levels",
         lang,
@@ -62,7 +62,8 @@ def quality_levels(lang: str, services_extra: dict[str, str] | None) -> str:
     )
 
 
-def _points(method: str) -> float | None:
+def points_of(method: str) -> float | None:
+    """The number of points a coverage text starts with ("679 OpenStreetMap points … = 47 %" -> 679)."""
     head = method.split(" ", 1)[0].replace(",", "")
     return float(head) if head.isdigit() else None
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from servicekartan import areas, servicepoints
 from servicekartan.definitions import QUALITY_MODELLED, SERVICE_TYPE_IDS
-from servicekartan.i18n import code_label
+from servicekartan.i18n import code_label, t
 
 
 def compact(frame: pd.DataFrame, max_share: float = 0.25) -> pd.DataFrame:
@@ -212,23 +212,30 @@ def population_series(population: pd.DataFrame, village_id: str) -> pd.DataFrame
     return population[population["area_code"] == village_id].sort_values("year")[["year", "population", "source"]]
 
 
-def data_freshness(metas: dict[str, dict], rows: dict[str, int]) -> pd.DataFrame:
-    """One row per dataset: source, licence, retrieval and build dates, quality and rows (from Parquet metadata)."""
+def data_freshness(metas: dict[str, dict], rows: dict[str, int], lang: str = "sv") -> pd.DataFrame:
+    """One row per dataset: its name and what it is in the page's language, then the build's record (source,
+    licence, attribution, retrieval and build dates), its quality in words and its rows (from Parquet metadata)."""
     out = []
     for name, m in metas.items():
         out.append(
             {
-                "dataset": name,
+                "dataset": t(f"dataset_name.{name}", lang),
+                "about": t(f"dataset_about.{name}", lang),
                 "source": m.get("source", ""),
                 "licence": m.get("licence", ""),
                 "attribution": m.get("attribution", ""),
                 "retrieved": m.get("retrieved", ""),
                 "built_at": str(m.get("built_at", ""))[:19],
-                "quality": m.get("quality", ""),
+                "quality": code_label(m.get("quality", ""), lang),
                 "rows": rows.get(name),
             }
         )
     return pd.DataFrame(out)
+
+
+def fetch_status_table(status: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
+    """The `data_status` rows for the method page, each source's status in words ("seed" -> the embedded snapshot)."""
+    return status.assign(status=status["status"].map(lambda c: code_label(c, lang)))
 
 
 DISTANCE_BANDS: tuple[float, ...] = (0, 2, 5, 10, 15, 20, 25)

@@ -342,3 +342,13 @@ def test_the_key_scan_sees_calls():
         't("a", lang)\ni18n.t("b")\ntn("count.c", 2)\nt(f"chart.{x}", lang)\nt(key, lang)\nother("z")\n'
     )
     assert _literal_keys(code) == [(3, "key", "a"), (4, "key", "b"), (5, "plural", "count.c"), (6, "prefix", "chart.")]
+
+
+def test_every_dataset_is_described_in_both_languages():
+    """The full-provenance expander opens with what the dataset is, in the page's language (dataset_about.*)."""
+    cats = _catalogs()
+    for lang, cat in cats.items():
+        named = {k.removeprefix("dataset_name.") for k in cat if k.startswith("dataset_name.")}
+        about = {k.removeprefix("dataset_about.") for k in cat if k.startswith("dataset_about.")}
+        assert named == about and len(named) >= 14, lang
+        assert all(len(cat[f"dataset_about.{n}"]) > 40 for n in named), lang

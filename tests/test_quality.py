@@ -148,3 +148,43 @@ def test_every_dataset_built_from_osm_names_odbl(data_env):
         assert "ODbL" in p.licence and "OpenStreetMap" in p.attribution, name
     for name in ("services", "village_access", "indicators"):
         assert "modelled" in catalog.provenance(name).licence, name
+
+
+def test_full_provenance_speaks_the_pages_language_and_names_the_english_record(data_env):
+    """The expander under a figure: what the dataset is and the measured coverage in the page's language (Swedish
+    numbers on Swedish pages); the build's English record follows, said to be English, without file paths."""
+    from servicekartan.ui import captions
+
+    sv = captions.provenance_markdown(["services"], "sv")
+    assert "**Servicepunkter**" in sv
+    assert "Apotek och vårdcentraler är observerade punkter ur OpenStreetMap" in sv
+    assert "- Täckning: Apotek: 47,4 % av det publicerade nationella antalet (679 punkter i OpenStreetMap)" in sv
+    assert "- Täckning: Vårdcentral: 27,2 % av det publicerade nationella antalet (326 punkter i OpenStreetMap)" in sv
+    assert (
+        "- Tillskrivning: Källa: SCB; © OpenStreetMap-bidragsgivare\n- Hämtad: 2020-09-04 (OSM); 2026-11-01 (SCB)" in sv
+    )
+    # the English record comes after the words that say so, never before
+    assert sv.index("på engelska som i nedladdningarnas metadata") < sv.index("- Metod: OSM pharmacies")
+    en = captions.provenance_markdown(["services"], "en")
+    assert "Pharmacies and primary care centres are observed points from OpenStreetMap" in en
+    assert "- Coverage: Pharmacy: 47.4 % of the published national count (679 OpenStreetMap points)" in en
+    for text in (sv, en):
+        assert ".csv" not in text and "data/seed" not in text and ".parquet" not in text
+    # villages: only tätorter are in the snapshot, and the text says so (the people outside are in the grid)
+    assert "Småorter finns inte i denna ögonblicksbild" in captions.provenance_markdown(["villages"], "sv")
+
+
+def test_grid_source_line_names_each_source_once_and_both_years(data_env):
+    """A grid figure joins the squares' people (2024) and the service snapshot (2020): its line says both years,
+    and SCB is named once (with its grid year), not again bare for the service layer's tätort points."""
+    from servicekartan.i18n import t
+    from servicekartan.ui import captions
+
+    years = t("caption.years_people_services", "sv", p=2024, s=2020)
+    assert captions.source_line(["grid_population", "services"], "sv", year=years) == (
+        "Källa: SCB (2024), Eurostat (Census 2021, GEOSTAT 2006/2011/2018); © OpenStreetMap-bidragsgivare"
+        " · delvis modellerad · befolkning 2024, servicepunkter 2020"
+    )
+    assert (
+        captions.source_line(["services"], "en") == "Source: SCB; © OpenStreetMap contributors · partly modelled · 2020"
+    )

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import difflib
 import json
+import re
 
 import numpy as np
 import pytest
@@ -113,3 +114,19 @@ def test_long_arrays_keep_head_length_and_digest() -> None:
     changed = plain({"dtype": "f8", "bdata": base64.b64encode(np.r_[np.arange(99), 7.0].tobytes()).decode()})
     assert changed["head"] == long["head"] and changed["sha1"] != long["sha1"]  # a change past the head is seen
     assert plain([1.0, 2.0]) == [1.0, 2.0]
+
+
+DEVELOPER_TEXT = re.compile(
+    r"python -m|\betl (?:fetch|build)\b|\bdata/(?:raw|seed|processed)\b|\bservicekartan/|\b\w+\.py\b|\.venv|/work/"
+)
+
+
+def test_no_recorded_view_shows_a_developer_command_or_a_repository_path() -> None:
+    """Ground rule 2 on every recorded page × area × language: no `python -m …`, no repository paths (the method
+    text once said "fetched with `python -m etl fetch`" and named `data/raw/roads/`, `data/seed/targets.csv`)."""
+    found = []
+    for path in sorted(FIXTURE_DIR.glob("*.json")):
+        for m in DEVELOPER_TEXT.finditer(path.read_text(encoding="utf-8")):
+            found.append(f"{path.name}: …{m.string[max(0, m.start() - 60) : m.end() + 20]}…")
+    assert len(list(FIXTURE_DIR.glob("*.json"))) == len(CASES)
+    assert not found, "\n".join(found[:20])

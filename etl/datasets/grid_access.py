@@ -55,7 +55,7 @@ def build(inputs: Mapping[str, pd.DataFrame]) -> Dataset:
         attribution="Källa: SCB; Källa: Eurostat; © OpenStreetMap contributors",
         origin="data/processed/grid_population.parquet; data/processed/services.parquet"
         + ("; data/raw/roads/" if graph is not None else ""),
-        retrieved=f"{sp.RETRIEVED} (grids); {Inputs.provenance_of(inputs, 'services').retrieved} (services)",
+        retrieved=f"{sp.RETRIEVED} (SCB, Eurostat); {Inputs.provenance_of(inputs, 'services').retrieved}",
         method="Per populated 1 km square (centre): " + access.method_text(),
         quality="mixed",
         extra={

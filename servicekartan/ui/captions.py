@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import streamlit as st
 
-from servicekartan import fmt, quality
+from servicekartan import fmt, method_text, quality
+from servicekartan.definitions import service_label
 from servicekartan.i18n import t
 from servicekartan.ui.data import meta
 from servicekartan.ui.state import lang
@@ -111,6 +112,8 @@ def _merge_sources(attributions: list[str], language: str) -> list[str]:
     """'Källa: Kolada', 'Källa: SCB' -> 'Källa: Kolada, SCB' (other attributions kept as they are, after it)."""
     prefix = t("caption.source_prefix", language)
     named = [a.removeprefix(prefix).strip() for a in attributions if a.startswith(prefix)]
+    # "SCB" beside "SCB (2024)" says nothing more: keep the one that names its year or product
+    named = [n for n in named if not any(o != n and o.startswith(n + " (") for o in named)]
     rest = [a for a in attributions if not a.startswith(prefix)]
     return ([f"{prefix} {', '.join(named)}"] if named else []) + rest
 
@@ -166,28 +169,46 @@ def source_line(
 
 
 def provenance_markdown(names: Sequence[str], language: str) -> str:
-    """The full provenance of each dataset (source, licence, attribution, retrieved, method, coverage),
-    without file paths, as Markdown for the expander."""
+    """Per dataset, as Markdown for the expander, without file paths: its name; what it is, in the page's language;
+    attribution, retrieval date and the measured coverage of incomplete layers; then the build's technical record
+    (source, licence, method) as the build wrote it, in English, which a Swedish page says before showing it."""
     out: list[str] = []
     for name in dict.fromkeys(names):
         m = meta(name)
         if not m:
             continue
         extra = m.get("extra") or {}
-        lines = [f"**{t(f'dataset_name.{name}', language)}**"]
-        for key, label in (
-            ("source", "caption.sources"),
-            ("licence", "caption.licence"),
-            ("attribution", "caption.attribution"),
-            ("retrieved", "caption.retrieved"),
-            ("method", "caption.method"),
+        attributions = [_attribution(a, language) for a in str(m.get("attribution", "")).split(";") if a.strip()]
+        lines = [f"**{t(f'dataset_name.{name}', language)}**", "", t(f"dataset_about.{name}", language), ""]
+        for label, value in (
+            ("caption.attribution", "; ".join(_merge_sources(attributions, language))),
+            ("caption.retrieved", str(m.get("retrieved", "") or "")),
         ):
-            value = _PATH.sub("", str(m.get(key, "") or "")).strip(" ;,")
             if value:
-                lines.append(f"- {t(label, language)}: {value}")
-        for k, v in extra.items():
-            if k.startswith("coverage_") and k.endswith("_method"):
-                lines.append(f"- {t('caption.coverage', language)}: {_PATH.sub('', v)}")
+                lines.append(f"- {t(label, language)}: {_PATH.sub('', value).strip(' ;,')}")
+        for stype, pct in quality.coverage_from_provenance(extra).items():
+            points = method_text.points_of(str(extra.get(f"coverage_{stype}_method", "")))
+            lines.append(
+                f"- {t('caption.coverage', language)}: "
+                + t(
+                    "caption.coverage_of",
+                    language,
+                    type=service_label(stype, language),
+                    pct=fmt.number(pct, language, 1),
+                    points=fmt.number(points, language),
+                )
+            )
+        technical = [
+            f"- {t(label, language)}: {value}"
+            for key, label in (
+                ("source", "caption.sources"),
+                ("licence", "caption.licence"),
+                ("method", "caption.method"),
+            )
+            if (value := _PATH.sub("", str(m.get(key, "") or "")).strip(" ;,"))
+        ]
+        if technical:
+            lines += ["", f"*{t('caption.technical', language)}*", "", *technical]
         out.append("\n".join(lines))
     return "\n\n".join(out)
 

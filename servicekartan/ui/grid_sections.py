@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from servicekartan import catchments, charts_grid, downloads, fmt, slides
+from servicekartan import catchments, charts_grid, downloads, fmt, quality, slides
 from servicekartan.charts import base_layout
 from servicekartan.definitions import COUNTRY_CODE, SERVICE_COLORS, service_label
 from servicekartan.grid_views import is_modelled
@@ -22,7 +22,7 @@ from servicekartan.grid_whatif import GridBase, GridScenario, TypeState, scenari
 from servicekartan.i18n import t
 from servicekartan.ui.a11y import plotly_chart
 from servicekartan.ui.captions import quality_badges, source_caption
-from servicekartan.ui.data import data_dir, load, own_key, region_names, versions
+from servicekartan.ui.data import data_dir, load, meta, own_key, region_names, versions
 from servicekartan.ui.geo_files import geojson
 from servicekartan.ui.shared_memo import memo as _memo
 from servicekartan.ui.tables import table
@@ -156,6 +156,12 @@ def _source(stt: TypeState, year: int, lang: str) -> str:
     return text
 
 
+def _years(lang: str) -> str:
+    """A grid figure joins two years: the squares' people and the service points' snapshot; its source line says both."""
+    snapshot = (meta("services").get("extra") or {}).get("snapshot_year", quality.SNAPSHOT_YEAR)
+    return t("caption.years_people_services", lang, p=grid_base().sq.year, s=snapshot)
+
+
 def map_figure(area: str, stype: str, lang: str) -> tuple[go.Figure, str]:
     """The grid map of the area (Sverige, a län or a kommun) for a service type, and its title (shared memo)."""
     year = grid_base().sq.year
@@ -199,7 +205,7 @@ def grid_map(area: str, stype: str, lang: str) -> None:
             name=name,
         )
     )
-    source_caption("grid_population", "services")
+    source_caption("grid_population", "services", year=_years(lang))
 
 
 def _open_xy(open_points: Sequence[Mapping], stype: str) -> list[dict]:
@@ -305,7 +311,7 @@ def _whatif_type(area: str, stype: str, res: GridScenario, names: Mapping[str, s
         mime="text/csv",
         key=f"grid_whatif_csv_{stype}",
     )
-    source_caption("grid_population", "services")
+    source_caption("grid_population", "services", year=_years(lang))
 
 
 def _km(v: float, lang: str) -> str:
@@ -397,7 +403,7 @@ def village_catchment(vid: str, stype: str, lang: str) -> None:
         mime="text/csv",
         key="dl_catch_points",
     )
-    source_caption("grid_population", "villages", "services")
+    source_caption("grid_population", "villages", "services", year=_years(lang))
 
 
 def servicepoint_catchment(
